@@ -1,0 +1,98 @@
+// Kysely types for the tables in migrations/. A test compares them with information_schema,
+// so a migration that changes a column without changing this file fails CI.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** bigint columns come back from pg as strings; we parse them where they are read. */
+type Int8 = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface ModelsTable {
+  id: string;
+  name: string;
+  description: Generated<string>;
+  cache_enabled: Generated<boolean>;
+  cache_ttl_seconds: Generated<number>;
+  config_generation: Int8;
+  cache_generation: Int8;
+  active_revision: number | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ModelVersionsTable {
+  id: string;
+  model_id: string;
+  version: string;
+  backend_kind: string;
+  backend_config: Json<Record<string, unknown>>;
+  artifact_uri: string | null;
+  artifact_digest: string | null;
+  input_schema: Json<unknown> | null;
+  output_schema: Json<unknown> | null;
+  serving_options: Json<Record<string, unknown>>;
+  metrics: Json<Record<string, number>>;
+  status: Generated<string>;
+  description: Generated<string>;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface RoutingRevisionsTable {
+  model_id: string;
+  revision: number;
+  action: string;
+  weights: Json<Array<{ versionId: string; weight: number }>>;
+  baseline_version_id: string;
+  salt: string;
+  bucket_map: Uint8Array;
+  derived_from: number | null;
+  restores_revision: number | null;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  id: Generated<Int8>;
+  actor: string;
+  actor_role: string;
+  action: string;
+  target: string;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  created_at: Generated<Date>;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_by: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface TokenStateTable {
+  id: Generated<boolean>;
+  generation: Int8;
+}
+
+export interface DB {
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  routing_revisions: RoutingRevisionsTable;
+  audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+  token_state: TokenStateTable;
+}
+
+export type ModelRow = Selectable<ModelsTable>;
+export type NewModelRow = Insertable<ModelsTable>;
+export type ModelUpdate = Updateable<ModelsTable>;
+export type ModelVersionRow = Selectable<ModelVersionsTable>;
+export type RoutingRevisionRow = Selectable<RoutingRevisionsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
