@@ -3,8 +3,8 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-/** bigint columns come back from pg as strings; we parse them where they are read. */
-type Int8 = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+/** bigint columns: both drivers are configured to parse int8 as a JS number (generations and ids stay far below 2^53). */
+type Int8 = ColumnType<number, number | undefined, number>;
 type Json<T = unknown> = ColumnType<T, string, string>;
 
 export interface ModelsTable {
@@ -54,7 +54,7 @@ export interface RoutingRevisionsTable {
 }
 
 export interface AuditLogTable {
-  id: Generated<Int8>;
+  id: Generated<number>;
   actor: string;
   actor_role: string;
   action: string;

@@ -1,0 +1,41 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { findLiveTokenByHash, hashToken, touchToken } from '@modelplane/db';
+import type { Role } from '@modelplane/schemas';
+import type { Deps } from './deps.ts';
+
+/** Who is calling: the actor name goes into every audit row. */
+export interface Principal {
+  actor: string;
+  role: Role;
+}
+
+/** `mpt_<id>_<secret>`: the id lets operators name a token without ever seeing its secret again. */
+export function generateToken(): { id: string; token: string } {
+  const id = `tok_${randomBytes(6).toString('hex')}`;
+  const secret = randomBytes(32).toString('base64url');
+  return { id, token: `mpt_${id.slice(4)}_${secret}` };
+}
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** Resolves a bearer token to a principal, or null when it is unknown or revoked. */
+export async function authenticate(deps: Deps, token: string | null): Promise<Principal | null> {
+  if (!token || token.length > 512) return null;
+  const hash = hashToken(token);
+  if (deps.bootstrapTokenHash && sameHash(hash, deps.bootstrapTokenHash)) {
+    return { actor: 'bootstrap-admin', role: 'admin' };
+  }
+  const row = await findLiveTokenByHash(deps.db, hash);
+  if (!row) return null;
+  // last_used_at is informational; never fail or slow a call because of it.
+  touchToken(deps.db, row.id).catch(() => {});
+  return { actor: `${row.name} (${row.id})`, role: row.role as Role };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const EnvSchema = z.object({
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+  CONTROL_PLANE_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(7070)),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  MODELPLANE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.modelplane')),
+  MODELPLANE_PREFIX: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,64}$/)
+      .default('modelplane:'),
+  ),
+  MODELPLANE_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
+  DB_STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(10000)),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export type ControlPlaneConfig = z.infer<typeof EnvSchema> & { embedded: boolean };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad value fails start-up with a message naming the variable. */
+export function parseConfig(env: Record<string, string | undefined>): ControlPlaneConfig {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = { ...result.data, embedded: result.data.DATABASE_URL === undefined };
+  if (!config.embedded && !config.MODELPLANE_ADMIN_TOKEN) {
+    throw new ConfigError(
+      'invalid configuration: MODELPLANE_ADMIN_TOKEN: required (at least 32 characters) when DATABASE_URL is set',
+    );
+  }
+  return config;
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import {
+  bumpConfigGeneration,
+  type Executor,
+  findModelByName,
+  findVersion,
+  insertModel,
+  insertVersion,
+  lockModelByName,
+  type ModelRow,
+  type ModelVersionRow,
+  setServingOptions,
+  setVersionStatus,
+  updateModelFields,
+} from '@modelplane/db';
+import {
+  ConflictError,
+  type CreateModelInput,
+  type Model,
+  type ModelVersion,
+  NotFoundError,
+  type RegisterVersionInput,
+  type UpdateModelInput,
+  type UpdateVersionInput,
+  type VersionRefInput,
+} from '@modelplane/schemas';
+import type { Principal } from '../auth.ts';
+import type { Deps } from '../deps.ts';
+import { toModel, toVersion } from '../mappers.ts';
+import { runMutation } from './mutation.ts';
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
+
+export async function requireModel(db: Executor, name: string): Promise<ModelRow> {
+  const model = await findModelByName(db, name);
+  if (!model) throw new NotFoundError(`model ${name} not found`);
+  return model;
+}
+
+export async function requireLockedModel(db: Executor, name: string): Promise<ModelRow> {
+  const model = await lockModelByName(db, name);
+  if (!model) throw new NotFoundError(`model ${name} not found`);
+  return model;
+}
+
+export async function requireVersion(
+  db: Executor,
+  model: ModelRow,
+  version: string,
+): Promise<ModelVersionRow> {
+  const row = await findVersion(db, model.id, version);
+  if (!row) throw new NotFoundError(`version ${model.name}@${version} not found`);
+  return row;
+}
+
+export function createModel(deps: Deps, principal: Principal, input: CreateModelInput): Promise<Model> {
+  return runMutation(deps, principal, async ({ tx, audit }) => {
+    if (await findModelByName(tx, input.name)) throw new ConflictError(`model ${input.name} already exists`);
+    const row = await insertModel(tx, {
+      id: newId('m'),
+      name: input.name,
+      description: input.description ?? '',
+      cacheEnabled: input.cache?.enabled ?? false,
+      cacheTtlSeconds: input.cache?.ttlSeconds ?? 300,
+      createdBy: principal.actor,
+    });
+    const model = toModel(row);
+    await audit({ action: 'models.create', target: input.name, after: model });
+    return model;
+  });
+}
+
+export function updateModel(deps: Deps, principal: Principal, input: UpdateModelInput): Promise<Model> {
+  return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
+    const before = await requireLockedModel(tx, input.name);
+    await updateModelFields(tx, before.id, {
+      description: input.description,
+      cacheEnabled: input.cache?.enabled,
+      cacheTtlSeconds: input.cache?.ttlSeconds,
+    });
+    // The cache policy is served config, so replicas must see it; a description is not.
+    if (input.cache) {
+      const generation = await bumpConfigGeneration(tx, before.id);
+      publishAfterCommit({ v: 1, kind: 'model', model: before.name, generation });
+    }
+    const after = toModel(await requireModel(tx, input.name));
+    await audit({ action: 'models.update', target: input.name, before: toModel(before), after });
+    return after;
+  });
+}
+
+export function registerVersion(
+  deps: Deps,
+  principal: Principal,
+  input: RegisterVersionInput,
+): Promise<ModelVersion> {
+  return runMutation(deps, principal, async ({ tx, audit }) => {
+    // Lock the model so a concurrent archive or traffic change sees a consistent set of versions.
+    const model = await requireLockedModel(tx, input.model);
+    if (await findVersion(tx, model.id, input.version)) {
+      throw new ConflictError(
+        `version ${input.model}@${input.version} already exists; versions are immutable, register a new label`,
+      );
+    }
+    const { kind, ...backendConfig } = input.backend;
+    const row = await insertVersion(tx, {
+      id: newId('mv'),
+      modelId: model.id,
+      version: input.version,
+      backendKind: kind,
+      backendConfig,
+      artifactUri: input.artifact?.uri ?? null,
+      artifactDigest: input.artifact?.sha256 ?? null,
+      inputSchema: input.inputSchema,
+      outputSchema: input.outputSchema,
+      servingOptions: input.servingOptions ?? {},
+      metrics: input.metrics ?? {},
+      description: input.description ?? '',
+      createdBy: principal.actor,
+    });
+    const version = toVersion(model.name, row);
+    await audit({ action: 'versions.register', target: version.ref, after: version });
+    return version;
+  });
+}
+
+export function updateVersion(
+  deps: Deps,
+  principal: Principal,
+  input: UpdateVersionInput,
+): Promise<ModelVersion> {
+  return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
+    const model = await requireLockedModel(tx, input.model);
+    const before = await requireVersion(tx, model, input.version);
+    await setServingOptions(tx, before.id, input.servingOptions);
+    const generation = await bumpConfigGeneration(tx, model.id);
+    publishAfterCommit({ v: 1, kind: 'model', model: model.name, generation });
+    const after = toVersion(model.name, await requireVersion(tx, model, input.version));
+    await audit({
+      action: 'versions.update',
+      target: after.ref,
+      before: { servingOptions: before.serving_options },
+      after: { servingOptions: after.servingOptions },
+    });
+    return after;
+  });
+}
+
+export function archiveVersion(
+  deps: Deps,
+  principal: Principal,
+  input: VersionRefInput,
+): Promise<ModelVersion> {
+  return runMutation(deps, principal, async ({ tx, audit }) => {
+    const model = await requireLockedModel(tx, input.model);
+    const before = await requireVersion(tx, model, input.version);
+    const ref = `${model.name}@${input.version}`;
+    if (before.status === 'archived') throw new ConflictError(`${ref} is already archived`);
+    if (before.status === 'production' || before.status === 'canary') {
+      throw new ConflictError(`${ref} carries traffic (${before.status}); move its traffic away first`);
+    }
+    await setVersionStatus(tx, before.id, 'archived');
+    const after = toVersion(model.name, await requireVersion(tx, model, input.version));
+    await audit({
+      action: 'versions.archive',
+      target: ref,
+      before: { status: before.status },
+      after: { status: 'archived' },
+    });
+    return after;
+  });
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../src/router.ts';
+import { type Client, type Harness, seedModel, startControlPlane } from './harness.ts';
+
+type Tier = 'viewer' | 'operator' | 'admin';
+type Call = (client: Client) => Promise<unknown>;
+
+/** Every procedure with the least role that may call it. A procedure missing here fails the test below. */
+const MATRIX: Record<string, { tier: Tier; call: Call }> = {
+  'models.create': {
+    tier: 'operator',
+    call: (c) => c.models.create.mutate({ name: `m${Math.random().toString(36).slice(2, 8)}` }),
+  },
+  'models.list': { tier: 'viewer', call: (c) => c.models.list.query() },
+  'models.get': { tier: 'viewer', call: (c) => c.models.get.query({ name: 'authz' }) },
+  'models.update': {
+    tier: 'operator',
+    call: (c) => c.models.update.mutate({ name: 'authz', description: 'x' }),
+  },
+  'versions.register': {
+    tier: 'operator',
+    call: (c) =>
+      c.versions.register.mutate({
+        model: 'authz',
+        version: `v${Math.random().toString(36).slice(2, 8)}`,
+        backend: { kind: 'oip', url: 'http://127.0.0.1:9000', remoteName: 'x' },
+      }),
+  },
+  'versions.list': { tier: 'viewer', call: (c) => c.versions.list.query({ model: 'authz' }) },
+  'versions.get': { tier: 'viewer', call: (c) => c.versions.get.query({ model: 'authz', version: '1' }) },
+  'versions.archive': {
+    tier: 'operator',
+    call: (c) => c.versions.archive.mutate({ model: 'authz', version: '3' }),
+  },
+  'versions.update': {
+    tier: 'operator',
+    call: (c) =>
+      c.versions.update.mutate({ model: 'authz', version: '1', servingOptions: { deadlineMs: 500 } }),
+  },
+  'traffic.get': { tier: 'viewer', call: (c) => c.traffic.get.query({ model: 'authz' }) },
+  'traffic.history': { tier: 'viewer', call: (c) => c.traffic.history.query({ model: 'authz' }) },
+  'traffic.set': {
+    tier: 'operator',
+    call: (c) => c.traffic.set.mutate({ model: 'authz', weights: [{ version: '1', weight: 10000 }] }),
+  },
+  'traffic.canary': {
+    tier: 'operator',
+    call: (c) => c.traffic.canary.mutate({ model: 'authz', version: '2', weight: 100 }),
+  },
+  'traffic.promote': {
+    tier: 'operator',
+    call: (c) => c.traffic.promote.mutate({ model: 'authz', version: '1' }),
+  },
+  'traffic.rollback': { tier: 'operator', call: (c) => c.traffic.rollback.mutate({ model: 'authz' }) },
+  'traffic.reshuffle': { tier: 'operator', call: (c) => c.traffic.reshuffle.mutate({ model: 'authz' }) },
+  'audit.list': { tier: 'viewer', call: (c) => c.audit.list.query({}) },
+  'tokens.create': { tier: 'admin', call: (c) => c.tokens.create.mutate({ name: 'matrix', role: 'viewer' }) },
+  'tokens.list': { tier: 'admin', call: (c) => c.tokens.list.query() },
+  'tokens.revoke': { tier: 'admin', call: (c) => c.tokens.revoke.mutate({ id: 'tok_doesnotexist' }) },
+};
+
+const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;
+type Caller = (typeof CALLERS)[number];
+const RANK: Record<Caller, number> = {
+  anonymous: -1,
+  revoked: -1,
+  predict: 0,
+  viewer: 1,
+  operator: 2,
+  admin: 3,
+};
+const TIER_RANK: Record<Tier, number> = { viewer: 1, operator: 2, admin: 3 };
+
+let cp: Harness;
+const clients = {} as Record<Caller, Client>;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  await seedModel(cp.admin, 'authz', ['1', '2', '3']);
+  await cp.admin.traffic.promote.mutate({ model: 'authz', version: '1' });
+  for (const role of ['predict', 'viewer', 'operator', 'admin'] as const) {
+    const created = await cp.admin.tokens.create.mutate({ name: role, role });
+    clients[role] = cp.client(created.token);
+  }
+  const doomed = await cp.admin.tokens.create.mutate({ name: 'doomed', role: 'admin' });
+  await cp.admin.tokens.revoke.mutate({ id: doomed.id });
+  clients.revoked = cp.client(doomed.token);
+  clients.anonymous = cp.client(null);
+});
+afterAll(async () => {
+  await cp?.close();
+});
+
+describe('authorization matrix', () => {
+  it('lists every procedure of the router', () => {
+    const procedures = Object.keys(appRouter._def.procedures).sort();
+    expect(Object.keys(MATRIX).sort()).toEqual(procedures);
+  });
+
+  for (const [procedure, { tier, call }] of Object.entries(MATRIX)) {
+    for (const caller of CALLERS) {
+      const allowed = RANK[caller] >= TIER_RANK[tier];
+      it(`${procedure} as ${caller} is ${allowed ? 'allowed' : 'denied'}`, async () => {
+        const outcome = await call(clients[caller]).then(
+          () => 'ok',
+          (error: { data?: { code?: string } }) => error.data?.code ?? 'UNKNOWN',
+        );
+        if (allowed) {
+          expect(['UNAUTHORIZED', 'FORBIDDEN', 'INTERNAL_SERVER_ERROR', 'UNKNOWN']).not.toContain(outcome);
+        } else {
+          expect(outcome).toBe(RANK[caller] < 0 ? 'UNAUTHORIZED' : 'FORBIDDEN');
+        }
+      });
+    }
+  }
+});
+
+describe('tokens', () => {
+  it('shows a secret once, stores only its hash, and lists without secrets', async () => {
+    const created = await cp.admin.tokens.create.mutate({ name: 'ci', role: 'viewer' });
+    expect(created.token).toMatch(/^mpt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const listed = await cp.admin.tokens.list.query();
+    expect(JSON.stringify(listed)).not.toContain(created.token);
+    const stored = await cp.deps.db.selectFrom('api_tokens').selectAll().execute();
+    expect(JSON.stringify(stored)).not.toContain(created.token.split('_')[2]);
+  });
+});
