@@ -1,1 +1,9 @@
-export {};
+export * from './database.ts';
+export * from './env.ts';
+export * from './global-setup.ts';
+export * from './ports.ts';
+export * from './process.ts';
+export * from './redis.ts';
+export * from './redis-server.ts';
+export * from './tcp-proxy.ts';
+export * from './wait-for.ts';
