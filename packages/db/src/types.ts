@@ -80,6 +80,37 @@ export interface TokenStateTable {
   generation: Int8;
 }
 
+export interface ArtifactsTable {
+  digest: string;
+  size_bytes: Int8;
+  chunk_count: number;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface ArtifactChunksTable {
+  digest: string;
+  seq: number;
+  data: Uint8Array;
+}
+
+/** What one replica applied for one model, as it reports in its heartbeat. */
+export interface AppliedModelState {
+  revision: number | null;
+  generation: number;
+  appliedAt: string;
+}
+
+export interface ReplicaHeartbeatsTable {
+  replica_id: string;
+  hostname: string;
+  started_at: Timestamp;
+  last_seen_at: Timestamp;
+  applied: Json<Record<string, AppliedModelState>>;
+  version_errors: Json<Record<string, string>>;
+  last_error: string | null;
+}
+
 export interface DB {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
@@ -87,6 +118,9 @@ export interface DB {
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
   token_state: TokenStateTable;
+  artifacts: ArtifactsTable;
+  artifact_chunks: ArtifactChunksTable;
+  replica_heartbeats: ReplicaHeartbeatsTable;
 }
 
 export type ModelRow = Selectable<ModelsTable>;
@@ -96,3 +130,4 @@ export type ModelVersionRow = Selectable<ModelVersionsTable>;
 export type RoutingRevisionRow = Selectable<RoutingRevisionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type ReplicaHeartbeatRow = Selectable<ReplicaHeartbeatsTable>;

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { Executor } from './executor.ts';
+
+/** Artifacts are stored in 1 MiB rows: small enough for one statement, few enough rows for 512 MiB. */
+export const ARTIFACT_CHUNK_BYTES = 1024 * 1024;
+
+/** What {@link putArtifact} stored (or found already stored). */
+export interface StoredArtifact {
+  /** Lowercase hex sha256 of the content: the artifact's only identity. */
+  digest: string;
+  sizeBytes: number;
+  /** False when an artifact with this digest was already stored. */
+  created: boolean;
+}
+
+/** An artifact's row without its content. */
+export interface ArtifactInfo {
+  digest: string;
+  sizeBytes: number;
+  chunkCount: number;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/**
+ * Stores bytes content-addressed by their sha256, chunked, in one transaction. Idempotent: storing
+ * the same bytes twice (even concurrently) keeps one copy.
+ */
+export async function putArtifact(
+  db: Executor,
+  bytes: Uint8Array,
+  createdBy: string,
+): Promise<StoredArtifact> {
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const sizeBytes = bytes.byteLength;
+  if (await artifactExists(db, digest)) return { digest, sizeBytes, created: false };
+  const chunkCount = Math.ceil(sizeBytes / ARTIFACT_CHUNK_BYTES);
+  const write = async (tx: Executor): Promise<boolean> => {
+    // A concurrent upload of the same digest blocks here until it commits, then inserts nothing.
+    const inserted = await tx
+      .insertInto('artifacts')
+      .values({ digest, size_bytes: sizeBytes, chunk_count: chunkCount, created_by: createdBy })
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .returning('digest')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    for (let seq = 0; seq < chunkCount; seq++) {
+      const start = seq * ARTIFACT_CHUNK_BYTES;
+      const end = Math.min(start + ARTIFACT_CHUNK_BYTES, sizeBytes);
+      // A Buffer view over the same memory: node-postgres sends Buffers as bytea without copying twice.
+      const data = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+      await tx.insertInto('artifact_chunks').values({ digest, seq, data }).execute();
+    }
+    return true;
+  };
+  const created = db.isTransaction ? await write(db) : await db.transaction().execute(write);
+  return { digest, sizeBytes, created };
+}
+
+/** True when an artifact with this digest is stored. */
+export async function artifactExists(db: Executor, digest: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('artifacts')
+    .select('digest')
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The artifact's size and provenance, or undefined when no artifact has this digest. */
+export async function findArtifact(db: Executor, digest: string): Promise<ArtifactInfo | undefined> {
+  const row = await db.selectFrom('artifacts').selectAll().where('digest', '=', digest).executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    digest: row.digest,
+    sizeBytes: Number(row.size_bytes),
+    chunkCount: row.chunk_count,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Yields an artifact's chunks in order, one query per chunk so memory stays at one chunk. Throws
+ * if a chunk is missing; yields nothing for an unknown digest (check {@link findArtifact} first).
+ */
+export async function* readArtifactChunks(db: Executor, digest: string): AsyncGenerator<Uint8Array> {
+  const info = await findArtifact(db, digest);
+  if (info) yield* chunksOf(db, info);
+}
+
+async function* chunksOf(db: Executor, info: ArtifactInfo): AsyncGenerator<Uint8Array> {
+  const { digest } = info;
+  for (let seq = 0; seq < info.chunkCount; seq++) {
+    const row = await db
+      .selectFrom('artifact_chunks')
+      .select('data')
+      .where('digest', '=', digest)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!row) throw new Error(`artifact ${digest} is missing chunk ${seq} of ${info.chunkCount}`);
+    yield row.data;
+  }
+}
+
+/** The artifact's bytes, or undefined when no artifact has this digest. */
+export async function readArtifact(db: Executor, digest: string): Promise<Uint8Array | undefined> {
+  const info = await findArtifact(db, digest);
+  if (!info) return undefined;
+  const out = new Uint8Array(info.sizeBytes);
+  let offset = 0;
+  for await (const chunk of chunksOf(db, info)) {
+    if (offset + chunk.byteLength > out.byteLength) {
+      throw new Error(`artifact ${digest} has more bytes than its recorded size ${info.sizeBytes}`);
+    }
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  if (offset !== info.sizeBytes) {
+    throw new Error(`artifact ${digest} has ${offset} bytes, its recorded size is ${info.sizeBytes}`);
+  }
+  return out;
+}

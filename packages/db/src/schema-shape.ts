@@ -1,0 +1,118 @@
+import type { Selectable } from 'kysely';
+import type { DB } from './types.ts';
+
+const notNull = { nullable: false } as const;
+const nullable = { nullable: true } as const;
+
+/**
+ * The public schema as migrations/ builds it: every table, every column and whether it is nullable.
+ * The drift test compares this with information_schema after migrating; the type check below ties it
+ * to DB in types.ts, so SQL, this file and the Kysely types cannot drift apart unnoticed.
+ */
+export const SCHEMA_SHAPE = {
+  models: {
+    id: notNull,
+    name: notNull,
+    description: notNull,
+    cache_enabled: notNull,
+    cache_ttl_seconds: notNull,
+    config_generation: notNull,
+    cache_generation: notNull,
+    active_revision: nullable,
+    created_by: notNull,
+    created_at: notNull,
+    updated_at: notNull,
+  },
+  model_versions: {
+    id: notNull,
+    model_id: notNull,
+    version: notNull,
+    backend_kind: notNull,
+    backend_config: notNull,
+    artifact_uri: nullable,
+    artifact_digest: nullable,
+    input_schema: nullable,
+    output_schema: nullable,
+    serving_options: notNull,
+    metrics: notNull,
+    status: notNull,
+    description: notNull,
+    created_by: notNull,
+    created_at: notNull,
+  },
+  routing_revisions: {
+    model_id: notNull,
+    revision: notNull,
+    action: notNull,
+    weights: notNull,
+    baseline_version_id: notNull,
+    salt: notNull,
+
+    bucket_map: notNull,
+    derived_from: nullable,
+    restores_revision: nullable,
+    created_by: notNull,
+    created_at: notNull,
+  },
+  audit_log: {
+    id: notNull,
+    actor: notNull,
+    actor_role: notNull,
+    action: notNull,
+    target: notNull,
+    before: nullable,
+    after: nullable,
+    created_at: notNull,
+  },
+  api_tokens: {
+    id: notNull,
+    name: notNull,
+    role: notNull,
+    token_hash: notNull,
+    created_by: notNull,
+    created_at: notNull,
+    revoked_at: nullable,
+    last_used_at: nullable,
+  },
+  token_state: {
+    id: notNull,
+    generation: notNull,
+  },
+  artifacts: {
+    digest: notNull,
+    size_bytes: notNull,
+    chunk_count: notNull,
+    created_by: notNull,
+    created_at: notNull,
+  },
+  artifact_chunks: {
+    digest: notNull,
+    seq: notNull,
+    data: notNull,
+  },
+  replica_heartbeats: {
+    replica_id: notNull,
+    hostname: notNull,
+    started_at: notNull,
+    last_seen_at: notNull,
+    applied: notNull,
+    version_errors: notNull,
+    last_error: nullable,
+  },
+} as const;
+
+type Shape = typeof SCHEMA_SHAPE;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** For each table, each column mapped to whether its selected type admits null. */
+type DbNullability = {
+  [T in keyof DB]: { [C in keyof Selectable<DB[T]>]: null extends Selectable<DB[T]>[C] ? true : false };
+};
+type ShapeNullability = {
+  [T in keyof Shape]: { [C in keyof Shape[T]]: Shape[T][C] extends { nullable: infer N } ? N : never };
+};
+
+/**
+ * Compile-time proof that SCHEMA_SHAPE and DB list the same tables, columns and nullability:
+ * if they disagree, `true` is not assignable here and typecheck fails.
+ */
+export const SCHEMA_SHAPE_MATCHES_DB: Same<DbNullability, ShapeNullability> = true;
