@@ -186,7 +186,14 @@ export function canary(deps: Deps, principal: Principal, input: CanaryInput): Pr
     if (input.weight === 10000) {
       throw new BadRequestError('weight: a canary at 100 % is a promotion; use traffic.promote');
     }
-    const weights = canaryWeights(activeWeights(state), version.id, input.weight);
+    let weights: Weights;
+    try {
+      weights = canaryWeights(activeWeights(state), version.id, input.weight);
+    } catch (error) {
+      // The router refuses splits it cannot make (no other version left to take the rest).
+      if (error instanceof RangeError) throw new BadRequestError(`weight: ${error.message}`);
+      throw error;
+    }
     assertValidWeights(weights);
     return applyRevision(ctx, state, {
       action: 'canary',
