@@ -30,3 +30,5 @@ await build({
   plugins: [externalThirdParty],
   logLevel: 'warning',
 });
+// Workspace packages are inlined, so the third-party packages they import must also be
+// dependencies of the app being bundled, or Node cannot find them from dist/.

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createMemoryBus, createRedisBus } from '@modelplane/bus';
 import { createDb, hashToken, migrate } from '@modelplane/db';
@@ -10,6 +11,8 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, name: 'control-plane' });
   const dataDir = resolve(config.MODELPLANE_DATA_DIR);
+  // PGlite does not create missing parent directories.
+  if (config.embedded) await mkdir(dataDir, { recursive: true });
 
   const database = config.DATABASE_URL
     ? await createDb({

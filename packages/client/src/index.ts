@@ -1,1 +1,4 @@
-export {};
+export * from './artifacts.ts';
+export * from './client-error.ts';
+export * from './control-plane-client.ts';
+export * from './data-plane.ts';

@@ -1,0 +1,149 @@
+import type { Revision } from '@modelplane/schemas';
+import { parsePositiveInt, parseRef, parseWeights, percentToBasisPoints } from '../args.ts';
+import { type CommandGroup, stringFlag } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { formatPercent, formatTime, table } from '../output.ts';
+
+/** `2.0.0 90%, 2.1.0 10%`. */
+function weightsText(revision: Revision): string {
+  return revision.weights.map((w) => `${w.version} ${formatPercent(w.weight)}`).join(', ');
+}
+
+function renderRevision(verb: string, revision: Revision): string[] {
+  return [
+    `${verb}: ${revision.model} is now at revision ${revision.revision} (${revision.action})`,
+    `  weights   ${weightsText(revision)}`,
+    `  baseline  ${revision.baseline}`,
+  ];
+}
+
+/** `modelplane traffic ...`: how requests are split between versions. */
+export const trafficGroup: CommandGroup = {
+  name: 'traffic',
+  summary: 'show and change how traffic is split between versions',
+  commands: [
+    {
+      name: 'show',
+      usage: '<model>',
+      summary: 'the active revision: weights, baseline and every version status',
+      args: ['<model>'],
+      async run(ctx, [model = '']) {
+        const traffic = await (await ctx.client()).traffic.get.query({ model });
+        ctx.output.result(traffic, (t) => {
+          const weightOf = new Map(t.revision?.weights.map((w) => [w.version, w.weight]));
+          const header = t.revision
+            ? `${t.model}: revision ${t.revision.revision} (${t.revision.action} by ${t.revision.createdBy}, ${formatTime(t.revision.createdAt)})`
+            : `${t.model}: no traffic yet (start with \`modelplane traffic promote ${t.model}@<version>\`)`;
+          const rows = t.versions.map((v) => {
+            const weight = weightOf.get(v.version);
+            const baseline = t.revision?.baseline === v.version ? 'baseline' : '';
+            return [v.version, weight === undefined ? null : formatPercent(weight), v.status, baseline];
+          });
+          return [header, '', ...table(['VERSION', 'WEIGHT', 'STATUS', 'ROLE'], rows)];
+        });
+      },
+    },
+    {
+      name: 'set',
+      usage: '<model> --weights V=PERCENT,... [--baseline V]',
+      summary: 'set the whole split at once; percentages (up to 2 decimals) must add up to 100',
+      details: ['example: modelplane traffic set recs --weights 2.3.0=90,2.4.0=10 --baseline 2.3.0'],
+      options: { weights: { type: 'string' }, baseline: { type: 'string' } },
+      args: ['<model>'],
+      async run(ctx, [model = ''], flags) {
+        const text = stringFlag(flags, 'weights');
+        if (text === undefined) throw new UsageError('traffic set: --weights V=PERCENT,... is required');
+        const weights = parseWeights(text);
+        const baseline = stringFlag(flags, 'baseline');
+        const revision = await (await ctx.client()).traffic.set.mutate({
+          model,
+          weights,
+          ...(baseline !== undefined && { baseline }),
+        });
+        ctx.output.result(revision, (r) => renderRevision('traffic set', r));
+      },
+    },
+    {
+      name: 'canary',
+      usage: '<model>@<version> --percent P',
+      summary: 'send P percent to a version; the rest keeps its current proportions',
+      details: ['example: modelplane traffic canary recs@2.4.0 --percent 10'],
+      options: { percent: { type: 'string' } },
+      args: ['<model>@<version>'],
+      async run(ctx, [ref = ''], flags) {
+        const { model, version } = parseRef(ref);
+        const percent = stringFlag(flags, 'percent');
+        if (percent === undefined) throw new UsageError('traffic canary: --percent P is required');
+        const weight = percentToBasisPoints(percent, '--percent');
+        const revision = await (await ctx.client()).traffic.canary.mutate({ model, version, weight });
+        ctx.output.result(revision, (r) => renderRevision('canary', r));
+      },
+    },
+    {
+      name: 'promote',
+      usage: '<model>@<version>',
+      summary: 'send all traffic to a version and make it the baseline',
+      args: ['<model>@<version>'],
+      async run(ctx, [ref = '']) {
+        const { model, version } = parseRef(ref);
+        const revision = await (await ctx.client()).traffic.promote.mutate({ model, version });
+        ctx.output.result(revision, (r) => renderRevision('promoted', r));
+      },
+    },
+    {
+      name: 'rollback',
+      usage: '<model> [--to REVISION]',
+      summary:
+        'restore the split before the last change (or revision N); repeated rollbacks walk further back',
+      options: { to: { type: 'string' } },
+      args: ['<model>'],
+      async run(ctx, [model = ''], flags) {
+        const to = stringFlag(flags, 'to');
+        const input = { model, ...(to !== undefined && { to: parsePositiveInt(to, '--to') }) };
+        const revision = await (await ctx.client()).traffic.rollback.mutate(input);
+        ctx.output.result(revision, (r) => [
+          ...renderRevision('rolled back', r),
+          `  restores  revision ${r.restoresRevision}`,
+        ]);
+      },
+    },
+    {
+      name: 'reshuffle',
+      usage: '<model>',
+      summary: 'same split, new hashing salt: a different set of users lands on each version',
+      args: ['<model>'],
+      async run(ctx, [model = '']) {
+        const revision = await (await ctx.client()).traffic.reshuffle.mutate({ model });
+        ctx.output.result(revision, (r) => renderRevision('reshuffled', r));
+      },
+    },
+    {
+      name: 'history',
+      usage: '<model> [--limit N]',
+      summary: 'past revisions, newest first',
+      options: { limit: { type: 'string' } },
+      args: ['<model>'],
+      async run(ctx, [model = ''], flags) {
+        const limit = stringFlag(flags, 'limit');
+        const input = { model, ...(limit !== undefined && { limit: parsePositiveInt(limit, '--limit') }) };
+        const history = await (await ctx.client()).traffic.history.query(input);
+        ctx.output.result(history, (rows) =>
+          table(
+            ['REV', 'ACTION', 'WEIGHTS', 'BASELINE', 'BY', 'AT', ''],
+            rows.map((r) => [
+              r.revision,
+              r.restoresRevision !== null && r.action === 'rollback'
+                ? `rollback to ${r.restoresRevision}`
+                : r.action,
+              weightsText(r),
+              r.baseline,
+              r.createdBy,
+              formatTime(r.createdAt),
+              r.active ? 'active' : '',
+            ]),
+          ),
+        );
+      },
+    },
+  ],
+};
