@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ControlPlaneClient } from '@modelplane/client';
+import { uploadLocalArtifact } from './artifact.ts';
 import type { Command, CommandContext, CommandGroup, FlagValues, OptionsConfig } from './command.ts';
 import { auditGroup } from './commands/audit.ts';
 import { modelsGroup } from './commands/models.ts';
@@ -79,6 +80,7 @@ function commandContext(url: string, flags: FlagValues, env: CliEnvironment): Co
       return client;
     },
     output: createOutput(flags.json === true, env.stdout),
+    uploadArtifact: async (path) => uploadLocalArtifact(path, settings),
     cwd: env.cwd,
   };
 }

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ControlPlaneClient } from '@modelplane/client';
+import type { Artifact } from '@modelplane/schemas';
 import type { Output } from './output.ts';
 
 /** Flag definitions in `node:util` parseArgs form (@types/node does not export the type by name). */
@@ -13,6 +14,8 @@ export interface CommandContext {
   /** The control-plane client; created on first use, so `--help` and usage errors need no token. */
   client(): Promise<ControlPlaneClient>;
   output: Output;
+  /** Uploads a local model file to the control plane; returns the artifact to register. */
+  uploadArtifact(path: string): Promise<Artifact>;
   /** Relative paths in flags (`--file`, `--input-schema`) resolve against this. */
   cwd: string;
 }

@@ -1,4 +1,4 @@
-import { describeClientError } from '@modelplane/client';
+import { ArtifactUploadError, describeClientError } from '@modelplane/client';
 
 /** A mistake in how the CLI was called: exit status 2, and nothing was sent to the server. */
 export class UsageError extends Error {
@@ -13,6 +13,12 @@ export const EXIT_USAGE = 2;
 /** The single `error: ...` line and exit status for anything a command throws. */
 export function describeFailure(error: unknown, url: string): { line: string; exitCode: number } {
   if (error instanceof UsageError) return { line: `error: ${oneLine(error.message)}`, exitCode: EXIT_USAGE };
+  if (error instanceof ArtifactUploadError) {
+    return {
+      line: `error: upload failed: ${oneLine(error.message)} (${error.code})`,
+      exitCode: EXIT_FAILURE,
+    };
+  }
   const failure = describeClientError(error);
   switch (failure.kind) {
     case 'api':

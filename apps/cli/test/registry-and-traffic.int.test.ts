@@ -2,10 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Model, ModelVersion, Revision } from '@modelplane/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresControlPlane, startPostgresControlPlane } from './postgres-control-plane.ts';
+import {
+  ADMIN_TOKEN,
+  type PostgresControlPlane,
+  startPostgresControlPlane,
+} from './postgres-control-plane.ts';
 
 interface TrafficView {
   model: string;
@@ -87,7 +90,7 @@ describe('versions', () => {
     });
   });
 
-  it('registers a local file by its sha256 and absolute file:// URI', async () => {
+  it('uploads a local file and registers it by its sha256 as an artifact:// URI', async () => {
     const bytes = randomBytes(256 * 1024);
     await writeFile(join(workDir, 'model.onnx'), bytes);
     const expected = createHash('sha256').update(bytes).digest('hex');
@@ -98,11 +101,14 @@ describe('versions', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const version = JSON.parse(result.stdout) as ModelVersion;
     expect(version.backend).toEqual({ kind: 'onnx' });
-    expect(version.artifact).toEqual({
-      uri: pathToFileURL(join(workDir, 'model.onnx')).href,
-      sha256: expected,
-    });
+    expect(version.artifact).toEqual({ uri: `artifact://${expected}`, sha256: expected });
     expect((await cp.json<ModelVersion>(['versions', 'get', 'recs@2.4.0'])).artifact?.sha256).toBe(expected);
+    // The bytes are stored in the registry, byte for byte, for every replica to fetch.
+    const stored = await fetch(`${cp.url}/artifacts/${expected}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(stored.status).toBe(200);
+    expect(Buffer.from(await stored.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('registers by artifact URI and updates serving options', async () => {
@@ -130,7 +136,7 @@ describe('versions', () => {
     expect(updated.servingOptions).toEqual({ deadlineMs: 250, maxBatchSize: 8 });
     const table = await cp.cli(['versions', 'list', 'recs']);
     expect(table.stdout.split('\n')[0]).toMatch(/^VERSION\s+STATUS\s+BACKEND\s+SOURCE\s+CREATED$/);
-    expect(table.stdout).toMatch(/^2\.4\.0\s+staging\s+onnx\s+file:\/\//m);
+    expect(table.stdout).toMatch(/^2\.4\.0\s+staging\s+onnx\s+artifact:\/\//m);
   });
 });
 

@@ -17,6 +17,10 @@ const EnvSchema = z.object({
   ),
   MODELPLANE_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
   DB_STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(10000)),
+  // A replica whose applied revision lags an active revision older than this shows as stale.
+  REPLICA_STALE_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(30000)),
+  // Replicas without a heartbeat for this long drop out of traffic.get (they stopped or lost Postgres).
+  REPLICA_LIVE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).default(15000)),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

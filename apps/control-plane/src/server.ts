@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { authenticate, bearerToken } from './auth.ts';
 import type { Deps } from './deps.ts';
 import { type AppRouter, appRouter } from './router.ts';
+import { artifactRoutes } from './routes/artifacts.ts';
 import type { Context } from './trpc.ts';
 
 export interface ServerOptions {
@@ -29,6 +30,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     }
   });
 
+  await app.register(artifactRoutes, { deps });
   await app.register(fastifyTRPCPlugin<AppRouter>, {
     prefix: '/trpc',
     trpcOptions: {

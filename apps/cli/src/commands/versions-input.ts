@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { RegisterVersionInput, ServingOptions } from '@modelplane/schemas';
+import type { Artifact, RegisterVersionInput, ServingOptions } from '@modelplane/schemas';
 import { parseChoice, parseJsonObject, parseMetrics } from '../args.ts';
-import { localArtifact } from '../artifact.ts';
 import { type FlagValues, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 
 /** Where a version's model comes from: exactly one of three flag sets. */
 export async function backendAndArtifact(
   flags: FlagValues,
-  cwd: string,
+  upload: (path: string) => Promise<Artifact>,
 ): Promise<Pick<RegisterVersionInput, 'backend' | 'artifact'>> {
   const file = stringFlag(flags, 'file');
   const uri = stringFlag(flags, 'artifact-uri');
@@ -21,7 +20,7 @@ export async function backendAndArtifact(
       'versions register: give exactly one of --file PATH, --artifact-uri URI --sha256 HEX, or --backend oip|tfserving',
     );
   }
-  if (file !== undefined) return { backend: { kind: 'onnx' }, artifact: await localArtifact(file, cwd) };
+  if (file !== undefined) return { backend: { kind: 'onnx' }, artifact: await upload(file) };
   if (uri !== undefined || sha256 !== undefined) {
     if (uri === undefined || sha256 === undefined) {
       throw new UsageError('versions register: --artifact-uri and --sha256 go together');

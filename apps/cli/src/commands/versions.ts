@@ -72,9 +72,9 @@ export const versionsGroup: CommandGroup = {
       args: ['<model>@<version>'],
       async run(ctx, [ref = ''], flags) {
         const { model, version } = parseRef(ref);
-        // Check every flag (and hash the file) before the first call, so a typo costs nothing.
-        const source = await backendAndArtifact(flags, ctx.cwd);
+        // Check the other flags before uploading, so a typo costs nothing.
         const extras = await registrationExtras(flags, ctx.cwd);
+        const source = await backendAndArtifact(flags, ctx.uploadArtifact);
         const created = await (await ctx.client()).versions.register.mutate({
           model,
           version,

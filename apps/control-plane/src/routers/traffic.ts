@@ -8,6 +8,7 @@ import {
   TrafficModelInputSchema,
 } from '@modelplane/schemas';
 import { requireModel } from '../services/registry.ts';
+import { listReplicaStatuses } from '../services/replicas.ts';
 import { toRevision } from '../services/revision-view.ts';
 import { canary, promote, reshuffle, rollback, setTraffic } from '../services/traffic.ts';
 import { operatorProcedure, router, viewerProcedure } from '../trpc.ts';
@@ -24,6 +25,7 @@ export const trafficRouter = router({
       configGeneration: Number(model.config_generation),
       revision: active ? toRevision(model.name, active, versions) : null,
       versions: versions.map((v) => ({ version: v.version, status: v.status })),
+      replicas: await listReplicaStatuses(ctx.deps, model, active ?? null),
     };
   }),
   history: viewerProcedure.input(TrafficHistoryInputSchema).query(async ({ ctx, input }) => {

@@ -1,0 +1,127 @@
+import * as ort from 'onnxruntime-node';
+import { readVerifiedArtifact } from './artifact-cache.ts';
+import { findExternalTensor } from './onnx-external-data.ts';
+import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs, zerosFor } from './onnx-tensors.ts';
+import type { ModelRunner, Tensor, TensorMeta } from './types.ts';
+
+/** What {@link OnnxRunner.load} needs: a verified local artifact and how to run it. */
+export interface OnnxRunnerOptions {
+  /** A content-addressed artifact from fetchArtifact; its digest is checked again before loading. */
+  path: string;
+  sha256: string;
+  /** `name@version`, for error messages. */
+  ref: string;
+  /** Intra-op threads per session; default 1. */
+  intraOpThreads?: number;
+}
+
+/** The runner was released (idle or replica shutdown); ask the BackendManager for a fresh one. */
+export class RunnerClosedError extends Error {
+  constructor(ref: string) {
+    super(`the runner for ${ref} is closed`);
+    this.name = 'RunnerClosedError';
+  }
+}
+
+/**
+ * One onnxruntime-node InferenceSession for one model version. Requests are validated against the
+ * session's own metadata before they reach the runtime; outputs come back as flat Tensors.
+ */
+export class OnnxRunner implements ModelRunner {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly ref: string,
+    private readonly session: ort.InferenceSession,
+    readonly inputs: readonly TensorMeta[],
+    readonly outputs: readonly TensorMeta[],
+  ) {}
+
+  /**
+   * Verifies the artifact's digest, refuses models with external data, creates the session and
+   * warms it with zeros (batch 1) so the first real request does not pay for lazy initialisation.
+   */
+  static async load(options: OnnxRunnerOptions): Promise<OnnxRunner> {
+    const bytes = await readVerifiedArtifact(options.path, options.sha256, options.ref);
+    const external = findExternalTensor(bytes);
+    if (external !== undefined) {
+      throw new Error(
+        `${options.ref}: tensor '${external}' keeps its data in an external file; only self-contained ONNX ` +
+          'files are served, because external files are not covered by the artifact sha256',
+      );
+    }
+    // The exact bytes that were hashed go to the runtime, never a path that could change meanwhile.
+    const session = await ort.InferenceSession.create(bytes, sessionOptions(options.intraOpThreads ?? 1));
+    try {
+      const runner = new OnnxRunner(
+        options.ref,
+        session,
+        session.inputMetadata.map(toTensorMeta),
+        session.outputMetadata.map(toTensorMeta),
+      );
+      await runner.infer(runner.inputs.map(zerosFor));
+      return runner;
+    } catch (error) {
+      await session.release().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Validates and runs one request. An abort stops the wait; the run itself finishes in the runtime. */
+  async infer(inputs: readonly Tensor[], options: { signal?: AbortSignal } = {}): Promise<Tensor[]> {
+    if (this.closing) throw new RunnerClosedError(this.ref);
+    options.signal?.throwIfAborted();
+    validateInputs(inputs, this.inputs);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const tensor of inputs) feeds[tensor.name] = toOrtTensor(tensor);
+    const run = this.session.run(feeds);
+    this.inFlight.add(run);
+    const settle = () => this.inFlight.delete(run);
+    run.then(settle, settle);
+    const result = await untilAborted(run, options.signal);
+    return this.outputs.map((meta) => fromOrtTensor(meta, result[meta.name]));
+  }
+
+  /** Refuses new requests, lets running ones finish, then frees the session. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await this.session.release();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * A replica hosts many sessions and runs requests concurrently on libuv's pool, so each session gets
+ * a small, fixed thread budget rather than one thread per core that would oversubscribe the CPU.
+ */
+function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Warnings only: ORT's info logs go to stderr and would bypass the structured logger.
+    logSeverityLevel: 2,
+  };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,56 @@
+/** Tensor datatypes as the Open Inference Protocol names them. */
+export type Datatype =
+  | 'BOOL'
+  | 'UINT8'
+  | 'INT8'
+  | 'INT16'
+  | 'INT32'
+  | 'INT64'
+  | 'FP16'
+  | 'FP32'
+  | 'FP64'
+  | 'BYTES';
+
+export interface TensorMeta {
+  name: string;
+  datatype: Datatype;
+  /** -1 marks a variable (symbolic) dimension; [] is a scalar. */
+  shape: number[];
+}
+
+/** A named tensor: row-major flat data. INT64 values travel as JS numbers (exact up to 2^53). */
+export interface Tensor {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: number[] | boolean[] | string[];
+}
+
+/** A loaded, warmed model version that can run inference. */
+export interface ModelRunner {
+  readonly inputs: readonly TensorMeta[];
+  readonly outputs: readonly TensorMeta[];
+  /** Runs one request; `signal` aborts waiting (a run already inside the runtime completes). */
+  infer(inputs: readonly Tensor[], options?: { signal?: AbortSignal }): Promise<Tensor[]>;
+  close(): Promise<void>;
+}
+
+export type VersionState =
+  | { status: 'absent' }
+  | { status: 'loading' }
+  | { status: 'ready'; runner: ModelRunner }
+  | { status: 'failed'; error: string };
+
+/**
+ * Owns every version's runner on this replica: loads artifacts (sha256-verified), creates and warms
+ * sessions or remote clients, and reports per-version state so one broken version never takes the
+ * replica down.
+ */
+export interface BackendManager {
+  /** Loads and warms the version if needed; resolves when ready, rejects with the reason it cannot serve. */
+  ensureReady(version: import('../routing/types.ts').VersionConfig): Promise<ModelRunner>;
+  state(versionId: string): VersionState;
+  /** Versions outside this set may be released after the idle grace period. */
+  retain(versionIds: ReadonlySet<string>): void;
+  close(): Promise<void>;
+}

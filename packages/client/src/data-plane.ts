@@ -1,0 +1,236 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ColumnarPredictResponse,
+  ColumnarPredictResponseSchema,
+  ERROR_CODES,
+  type ErrorCode,
+  type InferRequest,
+  type InferResponse,
+  InferResponseSchema,
+  type PredictResponse,
+  PredictResponseSchema,
+} from '@modelplane/schemas';
+import { Agent, request } from 'undici';
+
+/** The part of a Zod schema used here; this package does not depend on zod directly. */
+interface Parser<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false };
+}
+
+/** Options for {@link createDataPlaneClient}. */
+export interface DataPlaneClientOptions {
+  /** Base URL of a data-plane replica or its load balancer, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** A predict token, sent as `authorization: Bearer <token>`. */
+  token?: string;
+  /** Budget for a whole call, including the one retry and its wait (default 10000 ms). */
+  timeoutMs?: number;
+  /**
+   * One jittered retry on a 503 that carries Retry-After (default on). The retry is skipped when
+   * the server asks for a longer wait than `maxRetryAfterMs` (default 5000) or the budget has left.
+   */
+  retry?: boolean | { maxRetryAfterMs?: number };
+  /** Keep-alive connections per origin (default 32). */
+  connections?: number;
+}
+
+/** Per-call options shared by predict and infer. */
+export interface CallOptions {
+  /** Sticky assignment: the same key lands on the same version while the split is unchanged. */
+  routingKey?: string;
+  /** Pin a version (`2.0.0` or `name@2.0.0`); any non-archived version may be pinned. */
+  version?: string;
+  /** Sent as `x-request-id`; the server generates one otherwise. */
+  requestId?: string;
+}
+
+export type RowPredictInput = CallOptions & { instances: unknown[]; inputs?: never };
+export type ColumnarPredictInput = CallOptions & { inputs: unknown; instances?: never };
+
+/** A typed client for the data plane's TF-Serving and Open Inference Protocol routes. */
+export interface DataPlaneClient {
+  predict(model: string, input: RowPredictInput): Promise<PredictResponse>;
+  predict(model: string, input: ColumnarPredictInput): Promise<ColumnarPredictResponse>;
+  infer(model: string, body: InferRequest, options?: CallOptions): Promise<InferResponse>;
+  /** Closes the keep-alive connections. */
+  close(): Promise<void>;
+}
+
+/** A failed call. `status` is 0 when no response arrived (timeout: DEADLINE_EXCEEDED; network: UNAVAILABLE). */
+export class DataPlaneError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly requestId: string | null,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'DataPlaneError';
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RETRY_AFTER_MS = 5000;
+const FALLBACK_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  502: 'BAD_GATEWAY',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+/** Creates a data-plane client over one keep-alive connection pool; call `close()` when done. */
+export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlaneClient {
+  const base = options.url.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const retry = options.retry ?? true;
+  const maxRetryAfterMs =
+    retry === false
+      ? -1
+      : ((retry === true ? undefined : retry.maxRetryAfterMs) ?? DEFAULT_MAX_RETRY_AFTER_MS);
+  const agent = new Agent({ connections: options.connections ?? 32, keepAliveTimeout: 30_000 });
+
+  async function call<T>(path: string, body: unknown, opts: CallOptions, schema: Parser<T>): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (opts.requestId) headers['x-request-id'] = opts.requestId;
+    if (opts.routingKey !== undefined) headers['x-routing-key'] = opts.routingKey;
+    if (opts.version !== undefined && !path.startsWith('/v2/')) headers['x-model-version'] = opts.version;
+    const payload = JSON.stringify(body);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await send(`${base}${path}`, headers, payload, signal);
+      if (outcome.ok) return parseSuccess(outcome, schema);
+      const error = outcome.error;
+      const waitMs = error.retryAfterSeconds === null ? null : error.retryAfterSeconds * 1000;
+      const retryable = attempt === 0 && error.status === 503 && waitMs !== null && waitMs <= maxRetryAfterMs;
+      if (!retryable) throw error;
+      // Jitter spreads the retries of many callers that were all told the same Retry-After.
+      const delay = waitMs + Math.random() * (100 + waitMs / 4);
+      if (Date.now() + delay >= deadline) throw error;
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        throw timeoutError(timeoutMs, error.requestId);
+      }
+    }
+  }
+
+  async function send(
+    url: string,
+    headers: Record<string, string>,
+    payload: string,
+    signal: AbortSignal,
+  ): Promise<
+    | { ok: true; status: number; json: unknown; requestId: string | null }
+    | { ok: false; error: DataPlaneError }
+  > {
+    let response: Awaited<ReturnType<typeof request>>;
+    let text: string;
+    try {
+      response = await request(url, { method: 'POST', headers, body: payload, dispatcher: agent, signal });
+      text = await response.body.text();
+    } catch (error) {
+      if (signal.aborted)
+        return { ok: false, error: timeoutError(timeoutMs, headers['x-request-id'] ?? null) };
+      const reason = error instanceof Error ? error.message || error.name : String(error);
+      return { ok: false, error: new DataPlaneError(0, 'UNAVAILABLE', `request failed: ${reason}`, null) };
+    }
+    const requestId = headerValue(response.headers['x-request-id']);
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return { ok: true, status: response.statusCode, json, requestId };
+    }
+    return {
+      ok: false,
+      error: errorFromResponse(response.statusCode, json, requestId, response.headers['retry-after']),
+    };
+  }
+
+  const client = {
+    predict(model: string, input: RowPredictInput | ColumnarPredictInput) {
+      const { routingKey, version, requestId, ...body } = input;
+      const schema = input.instances !== undefined ? PredictResponseSchema : ColumnarPredictResponseSchema;
+      const path = `/v1/models/${encodeURIComponent(model)}:predict`;
+      return call<unknown>(path, body, { routingKey, version, requestId }, schema);
+    },
+    infer(model: string, body: InferRequest, opts: CallOptions = {}) {
+      const version = opts.version === undefined ? '' : `/versions/${encodeURIComponent(opts.version)}`;
+      return call(`/v2/models/${encodeURIComponent(model)}${version}/infer`, body, opts, InferResponseSchema);
+    },
+    close: () => agent.close(),
+  };
+  return client as DataPlaneClient;
+}
+
+function parseSuccess<T>(
+  outcome: { status: number; json: unknown; requestId: string | null },
+  schema: Parser<T>,
+): T {
+  const parsed = schema.safeParse(outcome.json);
+  if (parsed.success) return parsed.data;
+  throw new DataPlaneError(
+    outcome.status,
+    'INTERNAL',
+    'the data plane sent an unexpected response body',
+    outcome.requestId,
+  );
+}
+
+/** Reads both error shapes: `{ error: { code, message, requestId } }` (/v1) and `{ error: "CODE: message" }` (OIP). */
+function errorFromResponse(
+  status: number,
+  json: unknown,
+  requestId: string | null,
+  retryAfter: string | string[] | undefined,
+): DataPlaneError {
+  const fallback = FALLBACK_CODES[status] ?? 'INTERNAL';
+  const error = (json as { error?: unknown } | undefined)?.error;
+  let code: ErrorCode = fallback;
+  let message = `HTTP ${status}`;
+  if (typeof error === 'string') {
+    const match = /^([A-Z_]+): ([\s\S]*)$/.exec(error);
+    code = match && isErrorCode(match[1]) ? match[1] : fallback;
+    message = match && isErrorCode(match[1]) ? (match[2] as string) : error;
+  } else if (typeof error === 'object' && error !== null) {
+    const e = error as { code?: unknown; message?: unknown; requestId?: unknown };
+    if (isErrorCode(e.code)) code = e.code;
+    if (typeof e.message === 'string') message = e.message;
+    if (typeof e.requestId === 'string') requestId = e.requestId;
+  }
+  return new DataPlaneError(status, code, message, requestId, parseRetryAfter(headerValue(retryAfter)));
+}
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Seconds from `Retry-After`: delta-seconds or an HTTP date; null when absent or unreadable. */
+function parseRetryAfter(value: string | null): number | null {
+  if (value === null) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function timeoutError(timeoutMs: number, requestId: string | null): DataPlaneError {
+  return new DataPlaneError(0, 'DEADLINE_EXCEEDED', `the call timed out after ${timeoutMs} ms`, requestId);
+}
