@@ -2,7 +2,7 @@ import { createRedisBus } from '@modelplane/bus';
 import type { BusMessage } from '@modelplane/schemas';
 import { testRedisUrl, waitFor } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, seedModel, startControlPlane } from './harness.ts';
+import { type Harness, seedModel, seedVersions, startControlPlane } from './harness.ts';
 
 let cp: Harness;
 let received: BusMessage[];
@@ -74,35 +74,31 @@ describe('audit log', () => {
 
 describe('publish after commit', () => {
   it('announces each committed change with the model and its new config generation', async () => {
-    await seedModel(cp.admin, 'announced', ['1', '2']);
+    const announced = () =>
+      received
+        .filter(
+          (m): m is Extract<BusMessage, { kind: 'model' }> => m.kind === 'model' && m.model === 'announced',
+        )
+        .map((m) => m.generation);
+    await cp.admin.models.create.mutate({ name: 'announced' });
+    const created = await cp.admin.models.get.query({ name: 'announced' });
+    // Creating a model announces nothing: replicas learn of it when it first changes (or by reconcile).
+    await seedVersions(cp.admin, 'announced', ['1', '2']);
     const promoted = await cp.admin.traffic.promote.mutate({ model: 'announced', version: '1' });
-    const model = await cp.admin.models.get.query({ name: 'announced' });
-    await waitFor(() => received.some((m) => m.kind === 'model' && m.model === 'announced'), {
-      timeoutMs: 2000,
-    });
-    const message = received.find((m) => m.kind === 'model' && m.model === 'announced');
-    expect(message).toEqual({ v: 1, kind: 'model', model: 'announced', generation: model.configGeneration });
     expect(promoted.revision).toBe(1);
-
     await cp.admin.versions.update.mutate({
       model: 'announced',
       version: '2',
       servingOptions: { deadlineMs: 250 },
     });
     await cp.admin.models.update.mutate({ name: 'announced', cache: { enabled: true, ttlSeconds: 60 } });
-    await waitFor(() => received.filter((m) => m.kind === 'model' && m.model === 'announced').length === 3, {
-      timeoutMs: 2000,
-    });
-    const generations = received
-      .filter(
-        (m): m is Extract<BusMessage, { kind: 'model' }> => m.kind === 'model' && m.model === 'announced',
-      )
-      .map((m) => m.generation);
-    expect(generations).toEqual([
-      model.configGeneration,
-      model.configGeneration + 1,
-      model.configGeneration + 2,
-    ]);
+    await cp.admin.models.update.mutate({ name: 'announced', description: 'not served config' });
+    const model = await cp.admin.models.get.query({ name: 'announced' });
+    // register, register, promote, serving options, cache policy: five generations, in commit order.
+    await waitFor(() => announced().length === 5, { timeoutMs: 2000 });
+    const first = created.configGeneration;
+    expect(announced()).toEqual([first + 1, first + 2, first + 3, first + 4, first + 5]);
+    expect(model.configGeneration).toBe(first + 5);
   });
 
   it('announces token changes with the global token generation', async () => {

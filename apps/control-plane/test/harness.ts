@@ -79,6 +79,11 @@ export async function startControlPlane(): Promise<Harness> {
 /** Creates a model with versions 1.0.0..n (remote OIP backends, so no artifact is needed). */
 export async function seedModel(client: Client, name: string, versions: string[]): Promise<void> {
   await client.models.create.mutate({ name });
+  await seedVersions(client, name, versions);
+}
+
+/** Registers versions of an existing model (remote OIP backends, so no artifact is needed). */
+export async function seedVersions(client: Client, name: string, versions: string[]): Promise<void> {
   for (const version of versions) {
     await client.versions.register.mutate({
       model: name,

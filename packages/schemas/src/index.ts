@@ -4,5 +4,6 @@ export * from './backend.ts';
 export * from './bus.ts';
 export * from './errors.ts';
 export * from './names.ts';
+export * from './predict.ts';
 export * from './registry.ts';
 export * from './traffic.ts';

@@ -94,7 +94,7 @@ export function registerVersion(
   principal: Principal,
   input: RegisterVersionInput,
 ): Promise<ModelVersion> {
-  return runMutation(deps, principal, async ({ tx, audit }) => {
+  return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
     // Lock the model so a concurrent archive or traffic change sees a consistent set of versions.
     const model = await requireLockedModel(tx, input.model);
     if (await findVersion(tx, model.id, input.version)) {
@@ -119,6 +119,9 @@ export function registerVersion(
       createdBy: principal.actor,
     });
     const version = toVersion(model.name, row);
+    // Traffic is unchanged, but replicas must learn the version exists so it can be pinned.
+    const generation = await bumpConfigGeneration(tx, model.id);
+    publishAfterCommit({ v: 1, kind: 'model', model: model.name, generation });
     await audit({ action: 'versions.register', target: version.ref, after: version });
     return version;
   });
@@ -151,7 +154,7 @@ export function archiveVersion(
   principal: Principal,
   input: VersionRefInput,
 ): Promise<ModelVersion> {
-  return runMutation(deps, principal, async ({ tx, audit }) => {
+  return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
     const model = await requireLockedModel(tx, input.model);
     const before = await requireVersion(tx, model, input.version);
     const ref = `${model.name}@${input.version}`;
@@ -160,6 +163,9 @@ export function archiveVersion(
       throw new ConflictError(`${ref} carries traffic (${before.status}); move its traffic away first`);
     }
     await setVersionStatus(tx, before.id, 'archived');
+    // Replicas drop archived versions, so a pin to it stops working everywhere.
+    const generation = await bumpConfigGeneration(tx, model.id);
+    publishAfterCommit({ v: 1, kind: 'model', model: model.name, generation });
     const after = toVersion(model.name, await requireVersion(tx, model, input.version));
     await audit({
       action: 'versions.archive',

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { predictAuthHook } from './auth.ts';
+import type { BackendManager } from './backends/types.ts';
+import { registerErrorHandlers } from './errors.ts';
+import { callerRequestId } from './routes/context.ts';
+import { healthRoutes } from './routes/health.ts';
+import { oipModelRoutes } from './routes/oip.ts';
+import { predictRoutes } from './routes/predict.ts';
+import type { RoutingView } from './routing/view.ts';
+
+/** Everything the HTTP surface needs; main.ts (or a test, or the embedded launcher) builds it. */
+export interface AppDeps {
+  routing: RoutingView;
+  backends: BackendManager;
+  /** Require a live predict token on model routes; the embedded all-in-one launcher turns it off. */
+  predictAuth: boolean;
+  /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
+  maxBodyBytes?: number;
+  /** How long a request waits for a version that is still loading before 503 (default 2000 ms). */
+  loadWaitMs?: number;
+  /** Fastify's logger; silent when omitted. */
+  logger?: FastifyBaseLogger;
+  /** Reported by `GET /v2`. */
+  serverVersion?: string;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_LOAD_WAIT_MS = 2000;
+
+/**
+ * Builds the data-plane HTTP app without listening: TF-Serving predict on /v1, the Open Inference
+ * Protocol on /v2, and health. Each request reads one routing snapshot, taken when it arrives.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const loadWaitMs = deps.loadWaitMs ?? DEFAULT_LOAD_WAIT_MS;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: maxBodyBytes,
+    // Fastify would trust any x-request-id verbatim; ours must be safe to echo into logs and headers.
+    requestIdHeader: false,
+    genReqId: (req) => callerRequestId(req.headers['x-request-id']) ?? randomUUID(),
+    // One log line per prediction would dominate the hot path; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 200 },
+  });
+  // Only JSON is accepted; without this Fastify would hand text/plain bodies to the routes as strings.
+  app.removeContentTypeParser('text/plain');
+  registerErrorHandlers(app, maxBodyBytes);
+
+  app.decorateRequest('snapshot', null);
+  app.addHook('onRequest', (request, reply, done) => {
+    request.snapshot = deps.routing.snapshot();
+    reply.header('x-request-id', request.id);
+    done();
+  });
+
+  await app.register(healthRoutes, {
+    routing: deps.routing,
+    backends: deps.backends,
+    serverName: 'modelplane',
+    serverVersion: deps.serverVersion ?? '0.1.0',
+  });
+  await app.register(async (models) => {
+    if (deps.predictAuth) models.addHook('onRequest', predictAuthHook());
+    await models.register(predictRoutes, { backends: deps.backends, loadWaitMs });
+    await models.register(oipModelRoutes, { backends: deps.backends, loadWaitMs });
+  });
+  return app;
+}

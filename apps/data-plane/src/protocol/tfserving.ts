@@ -1,0 +1,167 @@
+import type { Tensor, TensorMeta } from '../backends/types.ts';
+import { InvalidInputError } from '../errors.ts';
+import type { VersionConfig } from '../routing/types.ts';
+import { type FeatureMapping, featureColumns, featureMappingOf, featureRows } from './features.ts';
+import {
+  assertShapeFits,
+  elementCount,
+  formatShape,
+  indexPath,
+  isPlainObject,
+  nest,
+  readNested,
+  shapeFits,
+} from './tensor.ts';
+
+/** A TF Serving predict body after structural validation: exactly one of the two forms. */
+export type PredictBody =
+  | { instances: unknown[]; inputs?: undefined }
+  | { inputs: unknown; instances?: undefined };
+
+/** The decoded request: which form it used (the response mirrors it) and the model's input tensors. */
+export interface DecodedPredict {
+  format: 'row' | 'columnar';
+  tensors: Tensor[];
+  /** Row format: the number of instances; each output's 0-th dimension must equal it. */
+  batch: number;
+}
+
+/** Maps a predict body onto the runner's inputs, honouring the version's feature mapping if any. */
+export function decodePredict(
+  body: PredictBody,
+  version: VersionConfig,
+  metas: readonly TensorMeta[],
+): DecodedPredict {
+  const mapping = featureMappingOf(version);
+  if (body.instances !== undefined) {
+    if (body.instances.length === 0) throw new InvalidInputError('instances: must not be empty');
+    const tensors = decodeRows(body.instances, mapping, metas);
+    return { format: 'row', tensors: checkInputs(tensors, metas, 'instances'), batch: body.instances.length };
+  }
+  const tensors = decodeColumns(body.inputs, mapping, metas);
+  return {
+    format: 'columnar',
+    tensors: checkInputs(tensors, metas, 'inputs'),
+    batch: tensors[0]?.shape[0] ?? 0,
+  };
+}
+
+function decodeRows(
+  instances: unknown[],
+  mapping: FeatureMapping | null,
+  metas: readonly TensorMeta[],
+): Tensor[] {
+  if (mapping) return [featureRows(instances, mapping, 'instances')];
+  const [only] = metas;
+  // A single-input model takes the bare value per instance; TF Serving also accepts it named.
+  if (metas.length === 1 && only && !instances.every(isPlainObject)) {
+    const { shape, data } = readNested(instances, only.datatype, indexPath('instances'));
+    return [{ name: only.name, datatype: only.datatype, shape, data }];
+  }
+  instances.forEach((instance, i) => {
+    if (!isPlainObject(instance)) {
+      throw new InvalidInputError(`instances[${i}]: expected an object of input name to value`);
+    }
+    for (const name of Object.keys(instance)) {
+      if (!metas.some((m) => m.name === name)) throw unknownInput(`instances[${i}].${name}`, metas);
+    }
+  });
+  return metas.map((meta) => {
+    const column = instances.map((instance, i) => {
+      const value = (instance as Record<string, unknown>)[meta.name];
+      if (value === undefined) throw new InvalidInputError(`instances[${i}].${meta.name}: missing input`);
+      return value;
+    });
+    const path = (ix: readonly number[]) =>
+      `instances[${ix[0]}].${meta.name}${ix
+        .slice(1)
+        .map((i) => `[${i}]`)
+        .join('')}`;
+    const { shape, data } = readNested(column, meta.datatype, path);
+    return { name: meta.name, datatype: meta.datatype, shape, data };
+  });
+}
+
+function decodeColumns(
+  inputs: unknown,
+  mapping: FeatureMapping | null,
+  metas: readonly TensorMeta[],
+): Tensor[] {
+  const named = isPlainObject(inputs) && Object.keys(inputs).some((k) => metas.some((m) => m.name === k));
+  if (mapping && isPlainObject(inputs) && !named) return [featureColumns(inputs, mapping, 'inputs')];
+  if (!isPlainObject(inputs)) {
+    const [only] = metas;
+    if (metas.length !== 1 || !only) {
+      throw new InvalidInputError(
+        `inputs: the model has ${metas.length} inputs; pass an object of input name to value`,
+      );
+    }
+    const { shape, data } = readNested(inputs, only.datatype, indexPath('inputs'));
+    return [{ name: only.name, datatype: only.datatype, shape, data }];
+  }
+  return Object.entries(inputs).map(([name, value]) => {
+    const meta = metas.find((m) => m.name === name);
+    if (!meta) throw unknownInput(`inputs.${name}`, metas);
+    const { shape, data } = readNested(value, meta.datatype, indexPath(`inputs.${name}`));
+    return { name, datatype: meta.datatype, shape, data };
+  });
+}
+
+/** Every model input present, with a shape the model accepts; row-format errors speak per instance. */
+function checkInputs(
+  tensors: Tensor[],
+  metas: readonly TensorMeta[],
+  field: 'instances' | 'inputs',
+): Tensor[] {
+  for (const meta of metas) {
+    const tensor = tensors.find((t) => t.name === meta.name);
+    if (!tensor) throw new InvalidInputError(`${field}: missing input "${meta.name}"`);
+    if (field === 'instances' && !shapeFits(tensor.shape, meta)) {
+      const each = formatShape(meta.shape.slice(1));
+      const got = formatShape(tensor.shape.slice(1));
+      throw new InvalidInputError(
+        `instances: input "${meta.name}" takes instances of shape ${each}, got ${got}`,
+      );
+    }
+    assertShapeFits(tensor.shape, meta, `${field}.${meta.name}`);
+  }
+  return tensors;
+}
+
+function unknownInput(field: string, metas: readonly TensorMeta[]): InvalidInputError {
+  return new InvalidInputError(`${field}: the model has no such input`, {
+    expected: metas.map((m) => m.name),
+  });
+}
+
+/**
+ * Row-format response: one entry per instance. With one output the entry is that output's value;
+ * with several, an object keyed by output name. Throws if an output is not batched like the input.
+ */
+export function encodePredictions(outputs: readonly Tensor[], batch: number): unknown[] {
+  const rows = outputs.map((t) => {
+    if (t.shape[0] !== batch) {
+      throw new Error(
+        `output "${t.name}" has shape [${t.shape.join(', ')}], not batched over ${batch} instances`,
+      );
+    }
+    const inner = t.shape.slice(1);
+    const stride = elementCount(inner);
+    return (i: number) => nest(t.data, inner, i * stride);
+  });
+  const predictions = new Array<unknown>(batch);
+  for (let i = 0; i < batch; i++) {
+    if (outputs.length === 1) predictions[i] = (rows[0] as (i: number) => unknown)(i);
+    else
+      predictions[i] = Object.fromEntries(
+        outputs.map((t, o) => [t.name, (rows[o] as (i: number) => unknown)(i)]),
+      );
+  }
+  return predictions;
+}
+
+/** Columnar response: the one output's value, or an object of output name → value. */
+export function encodeColumnar(outputs: readonly Tensor[]): unknown {
+  if (outputs.length === 1) return nest((outputs[0] as Tensor).data, (outputs[0] as Tensor).shape);
+  return Object.fromEntries(outputs.map((t) => [t.name, nest(t.data, t.shape)]));
+}

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { BackendManager } from '../backends/types.ts';
+import type { RoutingSnapshot } from '../routing/types.ts';
+import type { RoutingView } from '../routing/view.ts';
+import { trafficVersions } from './target.ts';
+
+/** What the health routes read. */
+export interface HealthRouteOptions {
+  routing: RoutingView;
+  backends: BackendManager;
+  serverName: string;
+  serverVersion: string;
+}
+
+/**
+ * Ready means: a routing snapshot is loaded and every version that currently carries traffic has
+ * a ready runner. Redis and Postgres are deliberately not consulted: a replica keeps serving from
+ * its last snapshot through an outage, and failing readiness then would take healthy capacity away.
+ */
+export function readiness(
+  snapshot: RoutingSnapshot | null,
+  backends: BackendManager,
+): { ready: boolean; notReady: string[] } {
+  if (!snapshot) return { ready: false, notReady: [] };
+  const notReady = trafficVersions(snapshot)
+    .filter((v) => backends.state(v.id).status !== 'ready')
+    .map((v) => v.ref);
+  return { ready: notReady.length === 0, notReady };
+}
+
+/** Process and replica health, plus the OIP server endpoints; none of them needs a token. */
+export async function healthRoutes(app: FastifyInstance, options: HealthRouteOptions): Promise<void> {
+  const { routing, backends } = options;
+  app.get('/livez', async () => ({ live: true }));
+  app.get('/readyz', async (request, reply) => {
+    const { ready, notReady } = readiness(request.snapshot, backends);
+    return reply.code(ready ? 200 : 503).send({
+      ready,
+      snapshotLoaded: request.snapshot !== null,
+      stale: routing.isStale(),
+      notReady,
+    });
+  });
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async (request, reply) => {
+    const { ready } = readiness(request.snapshot, backends);
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/v2', async () => ({ name: options.serverName, version: options.serverVersion, extensions: [] }));
+}

@@ -1,0 +1,122 @@
+import { type BackendKind, InferRequestSchema, type ModelMetadata } from '@modelplane/schemas';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BackendManager } from '../backends/types.ts';
+import { sendProblem } from '../errors.ts';
+import { decodeInferInputs, encodeInferOutputs, metadataTensors, selectOutputs } from '../protocol/oip.ts';
+import type { RoutingSnapshot } from '../routing/types.ts';
+import { singleHeader } from './context.ts';
+import { acquireRunner, runInference } from './runner.ts';
+import {
+  LONG_ROUTING_KEY,
+  MAX_ROUTING_KEY_LENGTH,
+  NOT_LOADED,
+  resolveTarget,
+  type Target,
+} from './target.ts';
+import { parseBody } from './validation.ts';
+
+/** What the OIP model routes need. */
+export interface OipRouteOptions {
+  backends: BackendManager;
+  loadWaitMs: number;
+}
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+type ModelRequest = FastifyRequest<{ Params: ModelParams }>;
+
+const PLATFORMS: Record<BackendKind, string> = {
+  onnx: 'onnxruntime',
+  oip: 'oip-remote',
+  tfserving: 'tfserving-remote',
+};
+
+/** Metadata without a version describes the baseline: the version every fallback lands on. */
+function metadataTarget(snapshot: RoutingSnapshot, params: ModelParams): Target {
+  if (params.version !== undefined) return resolveTarget(snapshot, params.name, params.version, undefined);
+  const table = snapshot.models.get(params.name);
+  const baseline = table?.revision ? table.versions.get(table.revision.baselineVersionId) : undefined;
+  if (!table || !baseline) return resolveTarget(snapshot, params.name, undefined, undefined);
+  return { ok: true, table, version: baseline, pinned: false };
+}
+
+/** Per-model OIP routes: metadata, readiness and inference, with or without a version. */
+export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOptions): Promise<void> {
+  const metadata = async (request: ModelRequest, reply: FastifyReply) => {
+    const snapshot = request.snapshot;
+    if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
+    const target = metadataTarget(snapshot, request.params);
+    if (!target.ok) return sendProblem(request, reply, target.problem);
+    const acquired = await acquireRunner(options.backends, target.version, options.loadWaitMs, request.log);
+    if (!acquired.ok) return sendProblem(request, reply, acquired.problem);
+    const body: ModelMetadata = {
+      name: target.table.name,
+      versions: [...target.table.versionsByLabel.keys()],
+      platform: PLATFORMS[target.version.backend.kind],
+      inputs: metadataTensors(acquired.runner.inputs),
+      outputs: metadataTensors(acquired.runner.outputs),
+    };
+    return body;
+  };
+
+  const ready = async (request: ModelRequest, reply: FastifyReply) => {
+    const snapshot = request.snapshot;
+    if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
+    const { name, version: label } = request.params;
+    const table = snapshot.models.get(name);
+    if (!table)
+      return sendProblem(request, reply, { code: 'NOT_FOUND', message: `model "${name}" not found` });
+    let isReady: boolean;
+    if (label !== undefined) {
+      const version = table.versionsByLabel.get(label);
+      if (!version)
+        return sendProblem(request, reply, {
+          code: 'NOT_FOUND',
+          message: `version ${name}@${label} not found`,
+        });
+      isReady = options.backends.state(version.id).status === 'ready';
+    } else {
+      const weights = table.revision?.weights.filter((w) => w.weight > 0) ?? [];
+      isReady =
+        weights.length > 0 && weights.every((w) => options.backends.state(w.versionId).status === 'ready');
+    }
+    return reply.code(isReady ? 200 : 503).send({ name, ready: isReady });
+  };
+
+  const infer = async (request: ModelRequest, reply: FastifyReply) => {
+    const snapshot = request.snapshot;
+    if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
+    const parsed = parseBody(InferRequestSchema, request.body);
+    if (!parsed.ok) return sendProblem(request, reply, parsed.problem);
+    const body = parsed.value;
+    const routingKey = singleHeader(request, 'x-routing-key');
+    if (routingKey !== undefined && routingKey.length > MAX_ROUTING_KEY_LENGTH) {
+      return sendProblem(request, reply, LONG_ROUTING_KEY);
+    }
+    const target = resolveTarget(snapshot, request.params.name, request.params.version, routingKey);
+    if (!target.ok) return sendProblem(request, reply, target.problem);
+    const { version } = target;
+    reply.header('x-model-version', version.ref);
+    const acquired = await acquireRunner(options.backends, version, options.loadWaitMs, request.log);
+    if (!acquired.ok) return sendProblem(request, reply, acquired.problem);
+    const inputs = decodeInferInputs(body.inputs, acquired.runner.inputs);
+    const names = selectOutputs(body.outputs, acquired.runner.outputs);
+    const result = await runInference(acquired.runner, inputs, version, request.log);
+    if (!result.ok) return sendProblem(request, reply, result.problem);
+    return {
+      model_name: version.model,
+      model_version: version.version,
+      id: body.id ?? request.id,
+      outputs: encodeInferOutputs(result.outputs, names),
+    };
+  };
+
+  app.get('/v2/models/:name', metadata);
+  app.get('/v2/models/:name/versions/:version', metadata);
+  app.get('/v2/models/:name/ready', ready);
+  app.get('/v2/models/:name/versions/:version/ready', ready);
+  app.post('/v2/models/:name/infer', infer);
+  app.post('/v2/models/:name/versions/:version/infer', infer);
+}

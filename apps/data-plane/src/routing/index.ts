@@ -1,0 +1,11 @@
+export type { LoadedModel, RevisionRejection, SkippedVersion } from './build-table.ts';
+export { buildModelTable, toVersionConfig, weightedVersions } from './build-table.ts';
+export type { Generations, TokenHashes } from './loader.ts';
+export { loadAllTables, loadGenerations, loadModelTable, loadTokenHashes } from './loader.ts';
+export type { RoutingLogger } from './logger.ts';
+export type { ReplicaReport, RoutingStats } from './replica-report.ts';
+export { RoutingState, type RoutingStateOptions } from './routing-state.ts';
+export { readSnapshotFile, SNAPSHOT_FILE, writeSnapshotFile } from './snapshot-file.ts';
+export type * from './types.ts';
+export { checkRevision } from './validate.ts';
+export type { RoutingView } from './view.ts';

@@ -1,0 +1,55 @@
+import type { BackendManager } from '../backends/types.ts';
+import { weightedVersions } from './build-table.ts';
+import { errorMessage, type RoutingLogger } from './logger.ts';
+import type { ReplicaReport } from './replica-report.ts';
+import { withTimeout } from './timers.ts';
+import type { ModelTable } from './types.ts';
+
+/** What {@link makeReady} needs from the routing state. */
+export interface MakeReadyDeps {
+  backends: BackendManager;
+  report: ReplicaReport;
+  logger: RoutingLogger;
+  /** An ensureReady that takes longer counts as failed (the loop retries it later). */
+  timeoutMs: number;
+}
+
+/**
+ * Make before break: waits until every version the table sends traffic to is loaded and warm.
+ * Returns true when all are ready; otherwise records each failure as a version error and returns
+ * false, so the caller keeps serving the previous table for this model.
+ */
+export async function makeReady(table: ModelTable, deps: MakeReadyDeps): Promise<boolean> {
+  const versions = weightedVersions(table);
+  const results = await Promise.allSettled(
+    versions.map((v) => withTimeout(deps.backends.ensureReady(v), deps.timeoutMs, `loading ${v.ref}`)),
+  );
+  let ready = true;
+  results.forEach((result, i) => {
+    const version = versions[i];
+    if (version === undefined) return;
+    if (result.status === 'fulfilled') {
+      deps.report.setVersionError(version.ref, null);
+      return;
+    }
+    ready = false;
+    const error = errorMessage(result.reason);
+    deps.report.setVersionError(version.ref, error);
+    deps.logger.warn(
+      { model: table.name, version: version.ref, generation: table.generation, error },
+      'version not ready; keeping the previous routing table for this model',
+    );
+  });
+  return ready;
+}
+
+/** Every version id a snapshot's tables send traffic to (including baselines). */
+export function referencedVersionIds(tables: Iterable<ModelTable>): Set<string> {
+  const ids = new Set<string>();
+  for (const table of tables) {
+    if (table.revision === null) continue;
+    for (const w of table.revision.weights) ids.add(w.versionId);
+    ids.add(table.revision.baselineVersionId);
+  }
+  return ids;
+}

@@ -1,0 +1,117 @@
+import type { HeartbeatInput, ReplicaModelReport } from '@modelplane/db';
+import type { RevisionRejection, SkippedVersion } from './build-table.ts';
+import type { RoutingSnapshot } from './types.ts';
+
+/** Counters for metrics; they only ever grow. */
+export interface RoutingStats {
+  /** Revisions refused by validation (each model generation counted once). */
+  rejectedRevisions: number;
+  /** Loads from Postgres that failed (outages included). */
+  reloadErrors: number;
+  /** Tables applied (swapped in) since start. */
+  appliedTables: number;
+  /** Bus messages for a generation already held: duplicates or out of order, ignored. */
+  ignoredMessages: number;
+}
+
+/**
+ * What this replica knows about its own health, as it reports it in heartbeats: when each table was
+ * applied, revisions it refused, versions it cannot serve, and the last sync error.
+ */
+export class ReplicaReport {
+  readonly stats: RoutingStats = {
+    rejectedRevisions: 0,
+    reloadErrors: 0,
+    appliedTables: 0,
+    ignoredMessages: 0,
+  };
+  readonly #appliedAt = new Map<string, string>();
+  readonly #rejected = new Map<string, RevisionRejection>();
+  readonly #versionErrors = new Map<string, string>();
+  #lastError: string | null = null;
+
+  /** Records a rejection; returns false if this model generation was already rejected (not counted twice). */
+  reject(rejection: RevisionRejection): boolean {
+    const previous = this.#rejected.get(rejection.model);
+    if (previous && previous.generation >= rejection.generation) return false;
+    this.#rejected.set(rejection.model, rejection);
+    this.stats.rejectedRevisions += 1;
+    return true;
+  }
+
+  /** True if `generation` of `model` is one this replica already refused (nothing newer to try). */
+  isRejected(model: string, generation: number): boolean {
+    const rejected = this.#rejected.get(model);
+    return rejected !== undefined && generation <= rejected.generation;
+  }
+
+  /** A table was swapped in: it supersedes older rejections and the model's earlier version errors. */
+  applied(model: string, generation: number, skipped: readonly SkippedVersion[]): void {
+    this.#appliedAt.set(model, new Date().toISOString());
+    const rejected = this.#rejected.get(model);
+    if (rejected && rejected.generation <= generation) this.#rejected.delete(model);
+    this.clearVersionErrors(model);
+    for (const s of skipped) this.#versionErrors.set(s.ref, s.reason);
+    this.stats.appliedTables += 1;
+  }
+
+  removed(model: string): void {
+    this.#appliedAt.delete(model);
+    this.#rejected.delete(model);
+    this.clearVersionErrors(model);
+  }
+
+  setVersionError(ref: string, error: string | null): void {
+    if (error === null) this.#versionErrors.delete(ref);
+    else this.#versionErrors.set(ref, error);
+  }
+
+  clearVersionErrors(model: string): void {
+    for (const ref of this.#versionErrors.keys()) {
+      if (ref.startsWith(`${model}@`)) this.#versionErrors.delete(ref);
+    }
+  }
+
+  get versionErrors(): ReadonlyMap<string, string> {
+    return this.#versionErrors;
+  }
+
+  get rejections(): ReadonlyMap<string, RevisionRejection> {
+    return this.#rejected;
+  }
+
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
+  set lastError(message: string | null) {
+    this.#lastError = message;
+  }
+
+  /** The heartbeat body for `snapshot` (identity fields are added by the caller). */
+  heartbeat(
+    snapshot: RoutingSnapshot | null,
+  ): Pick<HeartbeatInput, 'applied' | 'versionErrors' | 'lastError'> {
+    const applied: Record<string, ReplicaModelReport> = {};
+    for (const table of snapshot?.models.values() ?? []) {
+      applied[table.name] = {
+        revision: table.revision?.number ?? null,
+        generation: table.generation,
+        appliedAt:
+          this.#appliedAt.get(table.name) ?? new Date(snapshot?.loadedAt ?? Date.now()).toISOString(),
+      };
+    }
+    for (const [model, r] of this.#rejected) {
+      const entry = applied[model] ?? { revision: null, generation: 0, appliedAt: new Date(0).toISOString() };
+      applied[model] = {
+        ...entry,
+        rejected: { revision: r.revision, generation: r.generation, reason: r.reason },
+      };
+    }
+    return {
+      applied,
+      versionErrors: Object.fromEntries(this.#versionErrors),
+      lastError: this.#lastError,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { buildServer, openControlPlane } from '@modelplane/control-plane';
+import { createDataPlane } from '@modelplane/data-plane';
+import { pino } from 'pino';
+import { ConfigError, parseServerConfig } from './config.ts';
+import { seedDemoModels } from './seed-demo.ts';
+
+/**
+ * The all-in-one server: control plane and one data plane in one process. With no DATABASE_URL it
+ * runs on embedded PGlite (one connection, so one process) and the in-process bus: a newcomer needs
+ * nothing but Node. With DATABASE_URL and REDIS_URL it is one more replica of a real deployment.
+ */
+async function main(): Promise<void> {
+  const config = parseServerConfig(process.env);
+  const logger = pino({ level: config.LOG_LEVEL, name: 'modelplane' });
+  const controlPlane = await openControlPlane(config, logger);
+  if (config.SEED_DEMO === 'on') {
+    const { created } = await seedDemoModels(controlPlane.deps);
+    if (created.length > 0) console.log(`registered demo models: ${created.join(', ')}`);
+  }
+
+  const cpApp = await buildServer(controlPlane.deps, { loggerInstance: logger });
+  const dataPlane = await createDataPlane({
+    db: controlPlane.database.db,
+    bus: controlPlane.bus,
+    dataDir: resolve(config.MODELPLANE_DATA_DIR),
+    replicaId: config.REPLICA_ID,
+    logger,
+    predictAuth: config.predictAuth,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    // The data plane first: it stops serving before the database it reads goes away.
+    dataPlane.app
+      .close()
+      .then(() => cpApp.close())
+      .then(() => controlPlane.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  const cpAddress = await cpApp.listen({ host: config.HOST, port: config.CONTROL_PLANE_PORT });
+  const dpAddress = await dataPlane.app.listen({ host: config.HOST, port: config.DATA_PLANE_PORT });
+  await dataPlane.start();
+
+  const mode = config.embedded ? 'embedded PGlite' : 'PostgreSQL';
+  console.log(
+    `modelplane control plane on ${cpAddress}, data plane on ${dpAddress} (${mode}, bus: ${config.REDIS_URL ? 'redis' : 'in-process'})`,
+  );
+  console.log(
+    `predict auth is ${config.predictAuth ? 'ON: send a predict token (modelplane tokens create NAME --role predict)' : 'OFF (embedded mode; set PREDICT_AUTH=on to require tokens)'}`,
+  );
+  if (controlPlane.newAdminToken) {
+    console.log(
+      `admin token (shown once; also saved in ${controlPlane.newAdminToken.path}):\n  ${controlPlane.newAdminToken.token}`,
+    );
+  }
+  const auth = config.predictAuth ? ' -H "authorization: Bearer $PREDICT_TOKEN"' : '';
+  console.log('try a prediction:');
+  console.log(
+    `  curl -s ${dpAddress}/v1/models/recs:predict -H 'content-type: application/json'${auth} -H 'x-routing-key: user-42' -d '{"instances": [{"days_since_signup": 120, "sessions_30d": 8, "orders_90d": 2, "avg_order_value": 54.5, "cart_items": 1, "affinity_electronics": 0.7, "affinity_fashion": 0.1, "affinity_home": 0.2}]}'`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    error instanceof ConfigError ? error.message : `modelplane failed to start: ${String(error)}`,
+  );
+  if (!(error instanceof ConfigError)) console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import { appRouter, createCallerFactory, type Deps } from '@modelplane/control-plane';
+import { type DemoModelEntry, loadManifest } from '@modelplane/demo-models';
+
+const DEMO_ACTOR = { actor: 'demo-seed', role: 'admin' } as const;
+
+/** The registration of one demo version: its artifact, signature and offline metrics. */
+function registration(entry: DemoModelEntry) {
+  const metrics = Object.fromEntries(
+    Object.entries(entry.metrics).filter((pair): pair is [string, number] => typeof pair[1] === 'number'),
+  );
+  return {
+    model: entry.model,
+    version: entry.version,
+    backend: { kind: 'onnx' as const },
+    artifact: { uri: `file://${entry.file}`, sha256: entry.sha256 },
+    ...(entry.inputSchema && {
+      // Named tabular features map into one row of the input tensor in this order.
+      inputSchema: {
+        ...entry.inputSchema,
+        'x-input-tensor': entry.inputs[0]?.name ?? 'features',
+        'x-feature-order': entry.featureOrder ?? [],
+      },
+    }),
+    metrics,
+    description: entry.description,
+  };
+}
+
+/**
+ * Registers the demo models if they are absent: `recs` (two versions, a 90/10 split, cache on for
+ * 300 s) and `conversion` (one version). Existing models are left exactly as they are.
+ */
+export async function seedDemoModels(deps: Deps): Promise<{ created: string[] }> {
+  const caller = createCallerFactory(appRouter)({ deps, principal: DEMO_ACTOR });
+  const manifest = loadManifest();
+  const existing = new Set((await caller.models.list()).map((m) => m.name));
+  const created: string[] = [];
+  const entries = (name: string) => manifest.models.filter((m) => m.model === name);
+
+  if (!existing.has('recs')) {
+    await caller.models.create({
+      name: 'recs',
+      description: 'Product recommender: scores 20 products for a user',
+      cache: { enabled: true, ttlSeconds: 300 },
+    });
+    for (const entry of entries('recs')) await caller.versions.register(registration(entry));
+    await caller.traffic.set({
+      model: 'recs',
+      weights: [
+        { version: '1.0.0', weight: 9000 },
+        { version: '2.0.0', weight: 1000 },
+      ],
+      baseline: '1.0.0',
+    });
+    created.push('recs');
+  }
+  if (!existing.has('conversion')) {
+    await caller.models.create({ name: 'conversion', description: 'Conversion-probability classifier' });
+    for (const entry of entries('conversion')) await caller.versions.register(registration(entry));
+    await caller.traffic.promote({ model: 'conversion', version: '1.0.0' });
+    created.push('conversion');
+  }
+  return { created };
+}
