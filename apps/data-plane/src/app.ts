@@ -50,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandlers(app, maxBodyBytes);
 
   app.decorateRequest('snapshot', null);
+  app.decorateRequest('prediction', null);
   app.addHook('onRequest', (request, reply, done) => {
     request.snapshot = deps.routing.snapshot();
     reply.header('x-request-id', request.id);
@@ -64,8 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(async (models) => {
     if (deps.predictAuth) models.addHook('onRequest', predictAuthHook());
-    await models.register(predictRoutes, { backends: deps.backends, loadWaitMs });
-    await models.register(oipModelRoutes, { backends: deps.backends, loadWaitMs });
+    const pipeline = { backends: deps.backends, loadWaitMs };
+    await models.register(predictRoutes, { pipeline });
+    await models.register(oipModelRoutes, { pipeline });
   });
   return app;
 }

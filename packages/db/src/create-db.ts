@@ -76,6 +76,8 @@ async function createPostgres(options: Extract<DbOptions, { kind: 'postgres' }>)
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would kill the process.
   // The pool already discards that client, and the next checkout opens a fresh one.
   pool.on('error', () => {});
+  // A client checked out when its connection drops emits 'error' with no pool listener; its query already rejects.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const database: Database = {
     db,

@@ -1,11 +1,12 @@
 import { type BackendKind, InferRequestSchema, type ModelMetadata } from '@modelplane/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BackendManager } from '../backends/types.ts';
 import { sendProblem } from '../errors.ts';
+import { newPredictionRecord, type PipelineDeps, runPrediction } from '../pipeline/predict-pipeline.ts';
 import { decodeInferInputs, encodeInferOutputs, metadataTensors, selectOutputs } from '../protocol/oip.ts';
 import type { RoutingSnapshot } from '../routing/types.ts';
 import { singleHeader } from './context.ts';
-import { acquireRunner, runInference } from './runner.ts';
+import { cacheHeader, requestContext } from './prediction-context.ts';
+import { acquireRunner } from './runner.ts';
 import {
   LONG_ROUTING_KEY,
   MAX_ROUTING_KEY_LENGTH,
@@ -17,8 +18,7 @@ import { parseBody } from './validation.ts';
 
 /** What the OIP model routes need. */
 export interface OipRouteOptions {
-  backends: BackendManager;
-  loadWaitMs: number;
+  pipeline: PipelineDeps;
 }
 
 interface ModelParams {
@@ -49,7 +49,12 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
     const target = metadataTarget(snapshot, request.params);
     if (!target.ok) return sendProblem(request, reply, target.problem);
-    const acquired = await acquireRunner(options.backends, target.version, options.loadWaitMs, request.log);
+    const acquired = await acquireRunner(
+      options.pipeline.backends,
+      target.version,
+      options.pipeline.loadWaitMs,
+      request.log,
+    );
     if (!acquired.ok) return sendProblem(request, reply, acquired.problem);
     const body: ModelMetadata = {
       name: target.table.name,
@@ -76,11 +81,12 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
           code: 'NOT_FOUND',
           message: `version ${name}@${label} not found`,
         });
-      isReady = options.backends.state(version.id).status === 'ready';
+      isReady = options.pipeline.backends.state(version.id).status === 'ready';
     } else {
       const weights = table.revision?.weights.filter((w) => w.weight > 0) ?? [];
       isReady =
-        weights.length > 0 && weights.every((w) => options.backends.state(w.versionId).status === 'ready');
+        weights.length > 0 &&
+        weights.every((w) => options.pipeline.backends.state(w.versionId).status === 'ready');
     }
     return reply.code(isReady ? 200 : 503).send({ name, ready: isReady });
   };
@@ -95,19 +101,35 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
     if (routingKey !== undefined && routingKey.length > MAX_ROUTING_KEY_LENGTH) {
       return sendProblem(request, reply, LONG_ROUTING_KEY);
     }
-    const target = resolveTarget(snapshot, request.params.name, request.params.version, routingKey);
-    if (!target.ok) return sendProblem(request, reply, target.problem);
-    const { version } = target;
-    reply.header('x-model-version', version.ref);
-    const acquired = await acquireRunner(options.backends, version, options.loadWaitMs, request.log);
-    if (!acquired.ok) return sendProblem(request, reply, acquired.problem);
-    const inputs = decodeInferInputs(body.inputs, acquired.runner.inputs);
-    const names = selectOutputs(body.outputs, acquired.runner.outputs);
-    const result = await runInference(acquired.runner, inputs, version, request.log);
-    if (!result.ok) return sendProblem(request, reply, result.problem);
+    const record = newPredictionRecord(request.id, request.params.name);
+    record.routingKey = routingKey;
+    request.prediction = record;
+    let names: readonly string[] | null = null;
+    const result = await runPrediction(
+      options.pipeline,
+      {
+        ...requestContext(request),
+        snapshot,
+        model: request.params.name,
+        pin: request.params.version,
+        routingKey,
+        decode: (runner) => {
+          names = selectOutputs(body.outputs, runner.outputs);
+          return decodeInferInputs(body.inputs, runner.inputs);
+        },
+      },
+      record,
+    );
+    if (result.assigned) reply.header('x-model-version', result.assigned.ref);
+    if (!result.ok) {
+      record.errorCode = result.problem.code;
+      return sendProblem(request, reply, result.problem);
+    }
+    reply.header('x-model-version', result.served.ref);
+    reply.header('x-cache', cacheHeader(result.servedFrom));
     return {
-      model_name: version.model,
-      model_version: version.version,
+      model_name: result.served.model,
+      model_version: result.served.version,
       id: body.id ?? request.id,
       outputs: encodeInferOutputs(result.outputs, names),
     };

@@ -1,18 +1,16 @@
 import { type PredictRequest, PredictRequestSchema } from '@modelplane/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BackendManager } from '../backends/types.ts';
 import { notFound, sendProblem } from '../errors.ts';
+import { newPredictionRecord, type PipelineDeps, runPrediction } from '../pipeline/predict-pipeline.ts';
 import { decodePredict, encodeColumnar, encodePredictions, type PredictBody } from '../protocol/tfserving.ts';
 import { singleHeader } from './context.ts';
-import { acquireRunner, runInference } from './runner.ts';
-import { LONG_ROUTING_KEY, MAX_ROUTING_KEY_LENGTH, NOT_LOADED, resolveTarget } from './target.ts';
+import { cacheHeader, isCached, requestContext } from './prediction-context.ts';
+import { LONG_ROUTING_KEY, MAX_ROUTING_KEY_LENGTH, NOT_LOADED } from './target.ts';
 import { parseBody } from './validation.ts';
 
 /** What the TF-Serving predict routes need. */
 export interface PredictRouteOptions {
-  backends: BackendManager;
-  /** How long a request waits for a version that is still loading before it gets 503. */
-  loadWaitMs: number;
+  pipeline: PipelineDeps;
 }
 
 // TF Serving puts the verb after a colon in the last segment (`recs:predict`); a Fastify param
@@ -51,20 +49,42 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     if (routingKey !== undefined && routingKey.length > MAX_ROUTING_KEY_LENGTH) {
       return sendProblem(request, reply, LONG_ROUTING_KEY);
     }
-    const target = resolveTarget(snapshot, path.name, pin, routingKey);
-    if (!target.ok) return sendProblem(request, reply, target.problem);
-    const { version } = target;
-    reply.header('x-model-version', version.ref);
-
-    const acquired = await acquireRunner(options.backends, version, options.loadWaitMs, request.log);
-    if (!acquired.ok) return sendProblem(request, reply, acquired.problem);
-    const decoded = decodePredict(toPredictBody(body), version, acquired.runner.inputs);
-    const result = await runInference(acquired.runner, decoded.tensors, version, request.log);
-    if (!result.ok) return sendProblem(request, reply, result.problem);
-
-    const meta = { modelVersion: version.ref, requestId: request.id, cached: false };
-    if (decoded.format === 'columnar') return { outputs: encodeColumnar(result.outputs), ...meta };
-    return { predictions: encodePredictions(result.outputs, decoded.batch), ...meta };
+    const record = newPredictionRecord(request.id, path.name);
+    record.routingKey = routingKey;
+    request.prediction = record;
+    // Set by decode, which runs once the serving version (and so its tensor signature) is known.
+    const decodedAs = { format: 'row' as 'row' | 'columnar', batch: 0 };
+    const result = await runPrediction(
+      options.pipeline,
+      {
+        ...requestContext(request),
+        snapshot,
+        model: path.name,
+        pin,
+        routingKey,
+        decode: (runner, version) => {
+          const decoded = decodePredict(toPredictBody(body), version, runner.inputs);
+          decodedAs.format = decoded.format;
+          decodedAs.batch = decoded.batch;
+          return decoded.tensors;
+        },
+      },
+      record,
+    );
+    if (result.assigned) reply.header('x-model-version', result.assigned.ref);
+    if (!result.ok) {
+      record.errorCode = result.problem.code;
+      return sendProblem(request, reply, result.problem);
+    }
+    reply.header('x-model-version', result.served.ref);
+    reply.header('x-cache', cacheHeader(result.servedFrom));
+    const meta = {
+      modelVersion: result.served.ref,
+      requestId: request.id,
+      cached: isCached(result.servedFrom),
+    };
+    if (decodedAs.format === 'columnar') return { outputs: encodeColumnar(result.outputs), ...meta };
+    return { predictions: encodePredictions(result.outputs, decodedAs.batch), ...meta };
   };
   app.post('/v1/models/:target', handler);
   app.post('/v1/models/:name/versions/:target', handler);
