@@ -1,5 +1,13 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { appRouter, createCallerFactory, type Deps } from '@modelplane/control-plane';
-import { type DemoModelEntry, loadManifest } from '@modelplane/demo-models';
+import { type DemoModelEntry, loadManifest } from '@modelplane/demo-models/manifest';
+
+/** Found through node_modules, so it works from the bundled dist/main.js as well as from source. */
+function demoModelsDir(): string {
+  const packageJson = createRequire(import.meta.url).resolve('@modelplane/demo-models/package.json');
+  return join(dirname(packageJson), 'models');
+}
 
 const DEMO_ACTOR = { actor: 'demo-seed', role: 'admin' } as const;
 
@@ -32,7 +40,7 @@ function registration(entry: DemoModelEntry) {
  */
 export async function seedDemoModels(deps: Deps): Promise<{ created: string[] }> {
   const caller = createCallerFactory(appRouter)({ deps, principal: DEMO_ACTOR });
-  const manifest = loadManifest();
+  const manifest = loadManifest(demoModelsDir());
   const existing = new Set((await caller.models.list()).map((m) => m.name));
   const created: string[] = [];
   const entries = (name: string) => manifest.models.filter((m) => m.model === name);
