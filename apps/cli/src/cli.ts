@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import type { ControlPlaneClient } from '@modelplane/client';
 import { uploadLocalArtifact } from './artifact.ts';
 import type { Command, CommandContext, CommandGroup, FlagValues, OptionsConfig } from './command.ts';
+import { alertsGroup } from './commands/alerts.ts';
 import { auditGroup } from './commands/audit.ts';
+import { cacheGroup } from './commands/cache.ts';
+import { compareGroup } from './commands/compare.ts';
 import { modelsGroup } from './commands/models.ts';
 import { tokensGroup } from './commands/tokens.ts';
 import { trafficGroup } from './commands/traffic.ts';
@@ -16,7 +19,16 @@ import { createOutput } from './output.ts';
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 const DEFAULT_DATA_DIR = '.modelplane';
 
-const GROUPS: CommandGroup[] = [modelsGroup, versionsGroup, trafficGroup, auditGroup, tokensGroup];
+const GROUPS: CommandGroup[] = [
+  modelsGroup,
+  versionsGroup,
+  trafficGroup,
+  cacheGroup,
+  auditGroup,
+  tokensGroup,
+  compareGroup,
+  alertsGroup,
+];
 
 const GLOBAL_OPTIONS = {
   url: { type: 'string' },
@@ -118,7 +130,8 @@ function findCommand(argv: string[]): Found {
   }
   if (values.help && commandName === undefined) return { help: groupHelp(group), exitCode: EXIT_OK };
   const fallback = group.commands.find((c) => c.name === group.defaultCommand);
-  if (fallback && commandName === undefined) {
+  // A default command that takes arguments reads them straight after the group: `modelplane compare recs`.
+  if (fallback && (commandName === undefined || (fallback.args?.length ?? 0) > 0)) {
     return { group, command: fallback, explicit: false };
   }
   const choices = group.commands.map((c) => c.name).join(', ');

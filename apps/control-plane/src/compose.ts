@@ -5,6 +5,7 @@ import { createDb, type Database, hashToken, migrate } from '@modelplane/db';
 import { ensureEmbeddedAdminToken } from './bootstrap-token.ts';
 import type { ControlPlaneConfig } from './config.ts';
 import type { Deps, Logger } from './deps.ts';
+import { startMonitoringJobs } from './services/monitoring/jobs.ts';
 
 export interface ControlPlaneResources {
   deps: Deps;
@@ -52,12 +53,16 @@ export async function openControlPlane(
     bootstrapTokenHash = admin.hash;
     if (admin.created) newAdminToken = { token: admin.token, path: join(dataDir, 'admin-token') };
   }
+  const deps: Deps = { config, db: database.db, bus, logger, bootstrapTokenHash };
+  // Alert evaluation and partition upkeep: safe on every control plane (they coordinate in Postgres).
+  const jobs = config.MONITORING_JOBS === 'on' ? startMonitoringJobs(deps) : null;
   return {
-    deps: { config, db: database.db, bus, logger, bootstrapTokenHash },
+    deps,
     database,
     bus,
     newAdminToken,
     close: async () => {
+      await jobs?.stop();
       await bus.close();
       await database.close();
     },

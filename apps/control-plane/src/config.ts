@@ -1,4 +1,6 @@
+import { parseHostAllowlist } from '@modelplane/schemas';
 import { z } from 'zod';
+import { MonitoringEnvShape } from './services/monitoring/config.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -24,6 +26,22 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  ...MonitoringEnvShape,
+  // Remote backend hosts versions may name (comma-separated; `*.domain`, `host:port`); empty allows any.
+  BACKEND_HOST_ALLOWLIST: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseHostAllowlist(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
   ),
 });
 

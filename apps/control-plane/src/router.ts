@@ -1,4 +1,7 @@
+import { alertsRouter } from './routers/alerts.ts';
 import { auditRouter } from './routers/audit.ts';
+import { cacheRouter } from './routers/cache.ts';
+import { metricsRouter } from './routers/metrics.ts';
 import { modelsRouter } from './routers/models.ts';
 import { tokensRouter } from './routers/tokens.ts';
 import { trafficRouter } from './routers/traffic.ts';
@@ -11,6 +14,9 @@ export const appRouter = router({
   traffic: trafficRouter,
   audit: auditRouter,
   tokens: tokensRouter,
+  cache: cacheRouter,
+  metrics: metricsRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -57,6 +57,28 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
   'tokens.create': { tier: 'admin', call: (c) => c.tokens.create.mutate({ name: 'matrix', role: 'viewer' }) },
   'tokens.list': { tier: 'admin', call: (c) => c.tokens.list.query() },
   'tokens.revoke': { tier: 'admin', call: (c) => c.tokens.revoke.mutate({ id: 'tok_doesnotexist' }) },
+  'cache.purge': { tier: 'operator', call: (c) => c.cache.purge.mutate({ model: 'authz', version: '1' }) },
+  'metrics.compare': {
+    tier: 'viewer',
+    call: (c) => c.metrics.compare.query({ model: 'authz', window: '1h' }),
+  },
+  'metrics.payloadLogging.get': {
+    tier: 'viewer',
+    call: (c) => c.metrics.payloadLogging.get.query({ model: 'authz' }),
+  },
+  'metrics.payloadLogging.set': {
+    tier: 'operator',
+    call: (c) => c.metrics.payloadLogging.set.mutate({ model: 'authz', enabled: true, sampleRate: 0.01 }),
+  },
+  'alerts.list': { tier: 'viewer', call: (c) => c.alerts.list.query({}) },
+  'alerts.rules.set': {
+    tier: 'operator',
+    call: (c) => c.alerts.rules.set.mutate({ model: 'authz', kind: 'error_rate', threshold: 0.1 }),
+  },
+  'alerts.rules.delete': {
+    tier: 'operator',
+    call: (c) => c.alerts.rules.delete.mutate({ model: 'authz', kind: 'srm' }),
+  },
 };
 
 const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;

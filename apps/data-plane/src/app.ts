@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { predictAuthHook } from './auth.ts';
 import type { BackendManager } from './backends/types.ts';
-import { registerErrorHandlers } from './errors.ts';
+import type { PredictionCache } from './cache/prediction-cache.ts';
+import { registerCacheAndValidation } from './cache/register.ts';
+import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
 import { callerRequestId } from './routes/context.ts';
+import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
 import { oipModelRoutes } from './routes/oip.ts';
 import { predictRoutes } from './routes/predict.ts';
+import type { ExecutionDeps } from './routes/runner.ts';
 import type { RoutingView } from './routing/view.ts';
+import { createTelemetry, registerTelemetry, type Telemetry } from './telemetry/index.ts';
+import type { RequestLimits } from './validation/limits.ts';
 
 /** Everything the HTTP surface needs; main.ts (or a test, or the embedded launcher) builds it. */
 export interface AppDeps {
@@ -23,6 +29,18 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Reported by `GET /v2`. */
   serverVersion?: string;
+  /** Admission bounds, the global deadline cap and backend telemetry for the execution step. */
+  execution?: ExecutionDeps;
+  /** Replica-wide overload check (event-loop lag, heap) run before a prediction's body is parsed. */
+  guard?: { check(): Problem | null };
+  /** True once shutdown has begun: readiness turns 503 while predictions are still served. */
+  isDraining?: () => boolean;
+  /** Metrics, prediction log, rollups and feedback; metrics only (no database) when omitted. */
+  telemetry?: Telemetry;
+  /** The prediction cache (closed with the app); in-process only, 64 MiB, when omitted. */
+  cache?: PredictionCache;
+  /** Body limits: nesting depth, list and string lengths, instances per request. */
+  limits?: Partial<RequestLimits>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -48,6 +66,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Only JSON is accepted; without this Fastify would hand text/plain bodies to the routes as strings.
   app.removeContentTypeParser('text/plain');
   registerErrorHandlers(app, maxBodyBytes);
+  const { cache, validation } = registerCacheAndValidation(app, {
+    routing: deps.routing,
+    ...(deps.cache && { cache: deps.cache }),
+    ...(deps.limits && { limits: deps.limits }),
+  });
 
   app.decorateRequest('snapshot', null);
   app.decorateRequest('prediction', null);
@@ -57,17 +80,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  const telemetry = deps.telemetry ?? createTelemetry({ replicaId: 'local', routing: deps.routing });
+  registerTelemetry(app, telemetry);
+
   await app.register(healthRoutes, {
     routing: deps.routing,
     backends: deps.backends,
     serverName: 'modelplane',
     serverVersion: deps.serverVersion ?? '0.1.0',
+    ...(deps.isDraining && { isDraining: deps.isDraining }),
   });
   await app.register(async (models) => {
+    const guard = deps.guard;
+    // Shedding comes first and costs no parsing; only predictions (POST) are shed, so health and
+    // per-model readiness and metadata keep answering.
+    if (guard) {
+      models.addHook('onRequest', async (request, reply) => {
+        if (request.method !== 'POST') return;
+        const problem = guard.check();
+        if (problem) return sendProblem(request, reply, problem);
+      });
+    }
     if (deps.predictAuth) models.addHook('onRequest', predictAuthHook());
-    const pipeline = { backends: deps.backends, loadWaitMs };
+    const pipeline = { backends: deps.backends, loadWaitMs, execution: deps.execution, validation, cache };
     await models.register(predictRoutes, { pipeline });
     await models.register(oipModelRoutes, { pipeline });
+    await models.register(feedbackRoutes, { feedback: telemetry.feedback });
   });
   return app;
 }

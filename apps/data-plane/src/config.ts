@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ServingEnvShape } from './backends/serving-config.ts';
+import { CacheEnvShape } from './cache/config.ts';
+import { TelemetryEnvShape } from './telemetry/config.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema);
@@ -29,6 +32,9 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   ORT_INTRA_OP_THREADS: int(0, 256, 1),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  ...ServingEnvShape,
+  ...CacheEnvShape,
+  ...TelemetryEnvShape,
 });
 
 /** The data plane's parsed environment; `REPLICA_ID` is filled in (hostname-pid) when unset. */

@@ -1,5 +1,10 @@
 export { type AppDeps, buildApp, DEFAULT_MAX_BODY_BYTES } from './app.ts';
 export { bearerToken } from './auth.ts';
+export { type ServingConfig, ServingEnvShape, servingSettings } from './backends/serving-config.ts';
+export type * from './backends/stats.ts';
+export { CacheEnvShape, type CacheSettings, cacheSettings, requestLimits } from './cache/config.ts';
+export type { CacheStatsSnapshot, VersionCacheCounters } from './cache/stats.ts';
 export { createDataPlane, type DataPlane, type DataPlaneOptions } from './compose.ts';
 export { ConfigError, type DataPlaneConfig, parseConfig } from './config.ts';
 export { InvalidInputError, type Problem, STATUS_BY_CODE, UnavailableError } from './errors.ts';
+export { TelemetryEnvShape, telemetrySettings } from './telemetry/config.ts';

@@ -3,8 +3,11 @@ import { resolve } from 'node:path';
 import { createMemoryBus, createRedisBus } from '@modelplane/bus';
 import { createDb } from '@modelplane/db';
 import { pino } from 'pino';
+import { servingSettings } from './backends/serving-config.ts';
+import { cacheSettings, requestLimits } from './cache/config.ts';
 import { createDataPlane } from './compose.ts';
 import { ConfigError, parseConfig } from './config.ts';
+import { telemetrySettings } from './telemetry/config.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env, `${hostname()}-${process.pid}`);
@@ -20,7 +23,11 @@ async function main(): Promise<void> {
   const bus = config.REDIS_URL
     ? createRedisBus({ url: config.REDIS_URL, prefix: config.MODELPLANE_PREFIX, logger })
     : createMemoryBus();
-  const { app, start } = await createDataPlane({
+  const {
+    app,
+    start,
+    shutdown: drainAndClose,
+  } = await createDataPlane({
     db: database.db,
     bus,
     dataDir,
@@ -31,25 +38,34 @@ async function main(): Promise<void> {
     reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     intraOpThreads: config.ORT_INTRA_OP_THREADS,
+    serving: servingSettings(config),
+    telemetry: telemetrySettings(config),
+    cache: cacheSettings(config),
+    limits: requestLimits(config),
   });
-  // createDataPlane closes routing and backends with the app; db and bus are ours to close after them.
-  app.addHook('onClose', async () => {
+  // createDataPlane closes routing, backends and telemetry with the app. The database and bus are
+  // closed after that, not in an onClose hook: Fastify runs those in reverse order, which would
+  // close the database while the routing state and the log flush still use it.
+  const closeConnections = async () => {
     await bus.close();
     await database.close();
-  });
+  };
 
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // Drain first (not ready, still serving), then stop accepting and wait for in-flight requests.
+    drainAndClose()
+      .then(closeConnections)
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -63,6 +63,7 @@ describe('main', () => {
         DATA_PLANE_PORT: String(port),
         REPLICA_ID: 'main-test',
         PREDICT_AUTH: 'off',
+        SHUTDOWN_DRAIN_MS: '0',
         LOG_LEVEL: 'warn',
       },
       readyWhen: /listening on/,

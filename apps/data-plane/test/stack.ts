@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { createBackendManager } from '../src/backends/backend-manager.ts';
 import type { BackendManager } from '../src/backends/types.ts';
+import type { PredictionCache } from '../src/cache/prediction-cache.ts';
 import { RoutingState } from '../src/routing/routing-state.ts';
 
 export const ADMIN_TOKEN = 'dp-test-admin-token-0123456789abcdef0123456789';
@@ -47,6 +48,10 @@ export interface Stack {
     loadWaitMs?: number;
     /** Start the routing state before resolving (default true). */
     start?: boolean;
+    /** The prediction cache (default: in-process only). */
+    cache?: PredictionCache;
+    /** Wraps the real backend manager, e.g. to count inferences at the backend. */
+    wrapBackends?: (real: BackendManager) => BackendManager;
   }): Promise<Replica>;
   close(): Promise<void>;
 }
@@ -80,11 +85,12 @@ export async function startStack(): Promise<Stack> {
     const dir = await mkdtemp(join(tmpdir(), 'mp-dp-'));
     const dpDatabase = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
     const bus: Bus = createRedisBus({ url: testRedisUrl(), prefix });
-    const backends = createBackendManager({
+    const real = createBackendManager({
       db: dpDatabase.db,
       cacheDir: join(dir, 'artifacts'),
       logger: silent,
     });
+    const backends = options.wrapBackends ? options.wrapBackends(real) : real;
     const routing = new RoutingState({
       db: dpDatabase.db,
       bus,
@@ -99,6 +105,7 @@ export async function startStack(): Promise<Stack> {
       predictAuth: options.predictAuth ?? true,
       maxBodyBytes: options.maxBodyBytes,
       loadWaitMs: options.loadWaitMs ?? 5000,
+      ...(options.cache && { cache: options.cache }),
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     if (options.start ?? true) await routing.start();

@@ -3,6 +3,7 @@ import {
   type ControlPlaneConfig,
   parseConfig as parseControlPlaneConfig,
 } from '@modelplane/control-plane';
+import { CacheEnvShape, ServingEnvShape, TelemetryEnvShape } from '@modelplane/data-plane';
 import { z } from 'zod';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -25,6 +26,11 @@ const DataPlaneEnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000, 2000),
   MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
   ORT_INTRA_OP_THREADS: int(0, 256, 1),
+  ...ServingEnvShape,
+  ...CacheEnvShape,
+  ...TelemetryEnvShape,
+  // One process, usually without a load balancer in front: nothing to wait for by default.
+  SHUTDOWN_DRAIN_MS: int(0, 600_000, 0),
 });
 
 export type ServerConfig = ControlPlaneConfig &

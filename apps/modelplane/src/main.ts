@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { buildServer, openControlPlane } from '@modelplane/control-plane';
-import { createDataPlane } from '@modelplane/data-plane';
+import {
+  cacheSettings,
+  createDataPlane,
+  requestLimits,
+  servingSettings,
+  telemetrySettings,
+} from '@modelplane/data-plane';
 import { pino } from 'pino';
 import { ConfigError, parseServerConfig } from './config.ts';
 import { seedDemoModels } from './seed-demo.ts';
@@ -31,6 +37,10 @@ async function main(): Promise<void> {
     reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     intraOpThreads: config.ORT_INTRA_OP_THREADS,
+    serving: servingSettings(config),
+    cache: cacheSettings(config),
+    limits: requestLimits(config),
+    telemetry: telemetrySettings(config),
   });
 
   let closing = false;
@@ -38,9 +48,9 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
-    // The data plane first: it stops serving before the database it reads goes away.
-    dataPlane.app
-      .close()
+    // The data plane first: it drains and stops serving before the database it reads goes away.
+    dataPlane
+      .shutdown()
       .then(() => cpApp.close())
       .then(() => controlPlane.close())
       .then(

@@ -37,6 +37,8 @@ export interface ModelVersionsTable {
   description: Generated<string>;
   created_by: string;
   created_at: Generated<Date>;
+  /** Bumped by a purge of this version's cached predictions (the model's own generation covers the rest). */
+  cache_generation: Int8;
 }
 
 export interface RoutingRevisionsTable {
@@ -111,6 +113,97 @@ export interface ReplicaHeartbeatsTable {
   last_error: string | null;
 }
 
+/** One prediction as the data plane logged it (parent of the daily partitions). */
+export interface PredictionLogTable {
+  request_id: string;
+  created_at: Timestamp;
+  model: string;
+  assigned_version: string | null;
+  served_version: string | null;
+  revision: number | null;
+  routing_key_hash: string | null;
+  sticky: boolean;
+  pinned: boolean;
+  input_hash: string | null;
+  latency_ms: number;
+  served_from: string | null;
+  status: number;
+  error_code: string | null;
+  replica_id: string;
+  payload: Json<unknown> | null;
+}
+
+/** One replica's counts for one version in one minute; latency_buckets follow @modelplane/stats. */
+export interface PredictionRollupsTable {
+  minute: Timestamp;
+  model: string;
+  version: string;
+  replica_id: string;
+  requests: number;
+  errors: number;
+  client_errors: number;
+  cache_hits: number;
+  latency_buckets: ColumnType<number[], string, string>;
+}
+
+export interface PredictionFeedbackTable {
+  id: string;
+  request_id: string;
+  model: string | null;
+  kind: 'conversion' | 'value';
+  value: number;
+  received_at: Timestamp;
+  replica_id: string;
+}
+
+export interface PayloadLoggingTable {
+  model_id: string;
+  enabled: boolean;
+  sample_rate: number;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export interface AlertRulesTable {
+  id: string;
+  model_id: string;
+  kind: string;
+  threshold: number;
+  window_minutes: number;
+  min_requests: number;
+  state: Generated<string>;
+  last_value: number | null;
+  last_evaluated_at: Date | null;
+  state_changed_at: Date | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  rule_id: string | null;
+  model: string;
+  kind: string;
+  state: 'firing' | 'resolved';
+  value: number | null;
+  threshold: number;
+  message: string;
+  created_at: Generated<Date>;
+  delivery: 'pending' | 'delivered' | 'failed' | 'none';
+  attempts: Generated<number>;
+  next_attempt_at: Date | null;
+  claimed_until: Date | null;
+  delivered_at: Date | null;
+  last_error: string | null;
+}
+
+export interface LeaderJobsTable {
+  name: string;
+  last_run_at: Timestamp;
+  run_by: string;
+}
+
 export interface DB {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
@@ -121,6 +214,13 @@ export interface DB {
   artifacts: ArtifactsTable;
   artifact_chunks: ArtifactChunksTable;
   replica_heartbeats: ReplicaHeartbeatsTable;
+  prediction_log: PredictionLogTable;
+  prediction_rollups: PredictionRollupsTable;
+  prediction_feedback: PredictionFeedbackTable;
+  payload_logging: PayloadLoggingTable;
+  alert_rules: AlertRulesTable;
+  alert_events: AlertEventsTable;
+  leader_jobs: LeaderJobsTable;
 }
 
 export type ModelRow = Selectable<ModelsTable>;
@@ -131,3 +231,5 @@ export type RoutingRevisionRow = Selectable<RoutingRevisionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type ReplicaHeartbeatRow = Selectable<ReplicaHeartbeatsTable>;
+export type AlertRuleRow = Selectable<AlertRulesTable>;
+export type AlertEventRow = Selectable<AlertEventsTable>;

@@ -68,3 +68,47 @@ export const ServingOptionsSchema = z
   })
   .strict();
 export type ServingOptions = z.infer<typeof ServingOptionsSchema>;
+
+/**
+ * Parses a host allowlist (`BACKEND_HOST_ALLOWLIST`): comma-separated entries, each a host name or
+ * IP (`models.internal`, `10.0.0.7`, `[::1]`), optionally with `:port`, or `*.suffix` for any
+ * subdomain. Throws with the offending entry named. An empty list allows every host.
+ */
+export function parseHostAllowlist(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((raw) => {
+    const entry = raw.trim().toLowerCase();
+    const host = entry.startsWith('*.') ? entry.slice(2) : entry;
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(`http://${host}`);
+    } catch {
+      parsed = null;
+    }
+    if (!host || !parsed || parsed.host !== host.replace(/:80$/, '') || parsed.pathname !== '/') {
+      throw new Error(`"${raw.trim()}" is not a host, host:port or *.domain entry`);
+    }
+    return entry;
+  });
+}
+
+/** True when `url`'s host matches an entry of `allowlist` (see {@link parseHostAllowlist}). */
+export function isHostAllowed(url: URL | string, allowlist: readonly string[]): boolean {
+  if (allowlist.length === 0) return true;
+  const parsed = typeof url === 'string' ? new URL(url) : url;
+  const hostname = parsed.hostname.toLowerCase();
+  const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+  return allowlist.some((entry) => {
+    const colon = entry.lastIndexOf(':');
+    const hasPort = colon > entry.lastIndexOf(']') && colon !== -1;
+    const host = hasPort ? entry.slice(0, colon) : entry;
+    if (hasPort && entry.slice(colon + 1) !== port) return false;
+    if (host.startsWith('*.')) return hostname.endsWith(host.slice(1));
+    return hostname === host;
+  });
+}
+
+/** The endpoint's host is not on the configured allowlist (a registration-time 400). */
+export function hostNotAllowedMessage(url: string, allowlist: readonly string[]): string {
+  return `backend.url: host ${new URL(url).host} is not on the backend host allowlist (${allowlist.join(', ')})`;
+}

@@ -25,6 +25,9 @@ describe('InferRequestSchema', () => {
     [{ inputs: [{ ...input, data: undefined }] }, false],
     [{ inputs: [{ ...input, datatype: 'FLOAT' }] }, false],
     [{ inputs: [{ ...input, shape: [-1, 2] }] }, false],
+    [{ inputs: [input], extra: true }, false],
+    [{ inputs: [{ ...input, contents: [1] }] }, false],
+    [{ inputs: [input], outputs: [{ name: 'y', binary_data: true }] }, false],
   ])('%o valid: %s', (body, valid) => {
     expect(InferRequestSchema.safeParse(body).success).toBe(valid);
   });

@@ -74,25 +74,32 @@ export const OipErrorBodySchema = z.object({ error: z.string() });
 
 const ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
-export const InferInputTensorSchema = z.object({
-  name: z.string().min(1).max(256),
-  shape: z.array(z.number().int().min(0)).max(32),
-  datatype: OipDatatypeSchema,
-  parameters: ParametersSchema.optional(),
-  /** Row-major elements, nested or flat. */
-  data: z.unknown().refine(required, 'required'),
-});
+export const InferInputTensorSchema = z
+  .object({
+    name: z.string().min(1).max(256),
+    shape: z.array(z.number().int().min(0)).max(32),
+    datatype: OipDatatypeSchema,
+    parameters: ParametersSchema.optional(),
+    /** Row-major elements, nested or flat. */
+    data: z.unknown().refine(required, 'required'),
+  })
+  .strict();
 export type InferInputTensor = z.infer<typeof InferInputTensorSchema>;
 
-/** An OIP inference request (`POST /v2/models/{name}[/versions/{v}]/infer`). */
-export const InferRequestSchema = z.object({
-  id: z.string().max(256).optional(),
-  parameters: ParametersSchema.optional(),
-  inputs: z.array(InferInputTensorSchema).min(1),
-  outputs: z
-    .array(z.object({ name: z.string().min(1).max(256), parameters: ParametersSchema.optional() }))
-    .optional(),
-});
+/**
+ * An OIP inference request (`POST /v2/models/{name}[/versions/{v}]/infer`). Strict, like every
+ * data-plane body: extensions travel in `parameters`, and any other field is a client mistake.
+ */
+export const InferRequestSchema = z
+  .object({
+    id: z.string().max(256).optional(),
+    parameters: ParametersSchema.optional(),
+    inputs: z.array(InferInputTensorSchema).min(1),
+    outputs: z
+      .array(z.object({ name: z.string().min(1).max(256), parameters: ParametersSchema.optional() }).strict())
+      .optional(),
+  })
+  .strict();
 export type InferRequest = z.infer<typeof InferRequestSchema>;
 
 export const InferResponseOutputSchema = z.object({

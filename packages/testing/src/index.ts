@@ -6,4 +6,5 @@ export * from './process.ts';
 export * from './redis.ts';
 export * from './redis-server.ts';
 export * from './tcp-proxy.ts';
+export * from './tfserving-server.ts';
 export * from './wait-for.ts';

@@ -17,6 +17,57 @@ function renderRevision(verb: string, revision: Revision): string[] {
   ];
 }
 
+/** What `traffic show` prints from: the parts of `traffic.get` it reads. */
+export interface TrafficView {
+  model: string;
+  revision: Revision | null;
+  versions: { version: string; status: string }[];
+  replicas: ReplicaView[];
+}
+
+/** One data-plane replica as `traffic.get` reports it for the model. */
+export interface ReplicaView {
+  replicaId: string;
+  state: string;
+  appliedRevision: number | null;
+  lastSeenAt: string;
+  rejectedRevision: number | null;
+  versionErrors: Record<string, string>;
+  lastError: string | null;
+}
+
+/** The versions table, then, when replicas report, one row per replica with what stops it serving. */
+export function renderTraffic(t: TrafficView): string[] {
+  const weightOf = new Map(t.revision?.weights.map((w) => [w.version, w.weight]));
+  const header = t.revision
+    ? `${t.model}: revision ${t.revision.revision} (${t.revision.action} by ${t.revision.createdBy}, ${formatTime(t.revision.createdAt)})`
+    : `${t.model}: no traffic yet (start with \`modelplane traffic promote ${t.model}@<version>\`)`;
+  const rows = t.versions.map((v) => {
+    const weight = weightOf.get(v.version);
+    const baseline = t.revision?.baseline === v.version ? 'baseline' : '';
+    return [v.version, weight === undefined ? null : formatPercent(weight), v.status, baseline];
+  });
+  const lines = [header, '', ...table(['VERSION', 'WEIGHT', 'STATUS', 'ROLE'], rows)];
+  if (t.replicas.length === 0) return lines;
+  const replicaRows = t.replicas.map((r) => [
+    r.replicaId,
+    r.state,
+    r.appliedRevision,
+    formatTime(r.lastSeenAt),
+    replicaErrors(r).join('; ') || null,
+  ]);
+  return [...lines, '', ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'ERRORS'], replicaRows)];
+}
+
+/** Everything keeping a replica from serving the model as configured, most specific first. */
+function replicaErrors(r: ReplicaView): string[] {
+  return [
+    ...(r.rejectedRevision !== null ? [`rejected revision ${r.rejectedRevision}`] : []),
+    ...Object.entries(r.versionErrors).map(([ref, error]) => `${ref}: ${error}`),
+    ...(r.lastError !== null ? [r.lastError] : []),
+  ];
+}
+
 /** `modelplane traffic ...`: how requests are split between versions. */
 export const trafficGroup: CommandGroup = {
   name: 'traffic',
@@ -25,22 +76,11 @@ export const trafficGroup: CommandGroup = {
     {
       name: 'show',
       usage: '<model>',
-      summary: 'the active revision: weights, baseline and every version status',
+      summary: 'the active revision: weights, baseline, every version status and each live replica',
       args: ['<model>'],
       async run(ctx, [model = '']) {
         const traffic = await (await ctx.client()).traffic.get.query({ model });
-        ctx.output.result(traffic, (t) => {
-          const weightOf = new Map(t.revision?.weights.map((w) => [w.version, w.weight]));
-          const header = t.revision
-            ? `${t.model}: revision ${t.revision.revision} (${t.revision.action} by ${t.revision.createdBy}, ${formatTime(t.revision.createdAt)})`
-            : `${t.model}: no traffic yet (start with \`modelplane traffic promote ${t.model}@<version>\`)`;
-          const rows = t.versions.map((v) => {
-            const weight = weightOf.get(v.version);
-            const baseline = t.revision?.baseline === v.version ? 'baseline' : '';
-            return [v.version, weight === undefined ? null : formatPercent(weight), v.status, baseline];
-          });
-          return [header, '', ...table(['VERSION', 'WEIGHT', 'STATUS', 'ROLE'], rows)];
-        });
+        ctx.output.result(traffic, renderTraffic);
       },
     },
     {

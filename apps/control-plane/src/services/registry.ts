@@ -14,8 +14,11 @@ import {
   updateModelFields,
 } from '@modelplane/db';
 import {
+  BadRequestError,
   ConflictError,
   type CreateModelInput,
+  hostNotAllowedMessage,
+  isHostAllowed,
   type Model,
   type ModelVersion,
   NotFoundError,
@@ -101,6 +104,10 @@ export function registerVersion(
       throw new ConflictError(
         `version ${input.model}@${input.version} already exists; versions are immutable, register a new label`,
       );
+    }
+    const allowlist = deps.config.BACKEND_HOST_ALLOWLIST;
+    if (input.backend.kind !== 'onnx' && !isHostAllowed(input.backend.url, allowlist)) {
+      throw new BadRequestError(hostNotAllowedMessage(input.backend.url, allowlist));
     }
     const { kind, ...backendConfig } = input.backend;
     const row = await insertVersion(tx, {

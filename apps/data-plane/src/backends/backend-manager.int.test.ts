@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDb, type Database } from '@modelplane/db';
 import { DomainError } from '@modelplane/schemas';
-import { waitFor } from '@modelplane/testing';
+import { getFreePort, waitFor } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   demo,
@@ -65,18 +65,34 @@ describe('ensureReady', () => {
     expect(runner.outputs).toEqual([{ name: 'probability', datatype: 'FP32', shape: [-1, 1] }]);
   });
 
-  it.each(['oip', 'tfserving'] as const)('rejects %s backends as not supported yet', async (kind) => {
-    const { manager: m } = manager();
+  it.each(['oip', 'tfserving'] as const)(
+    'a %s version whose server refuses connections fails, naming it',
+    async (kind) => {
+      const { manager: m } = manager();
+      const port = await getFreePort();
+      const version = {
+        ...onnxVersion(demo('recs'), fileArtifact(demo('recs'))),
+        backend: { kind, url: `http://127.0.0.1:${port}`, remoteName: 'recs' },
+        artifact: null,
+      };
+      const reason = `the backend for ${version.ref} is unavailable: it could not be reached`;
+      await expect(m.ensureReady(version)).rejects.toThrow(reason);
+      expect(m.state(version.id)).toEqual({ status: 'failed', error: reason });
+      await m.close();
+    },
+  );
+
+  it('a remote version whose host is not on the allowlist is never contacted', async () => {
+    const { manager: m } = manager({ remote: { hostAllowlist: ['models.internal'] } });
     const version = {
       ...onnxVersion(demo('recs'), fileArtifact(demo('recs'))),
-      backend: { kind, url: 'http://127.0.0.1:9000', remoteName: 'recs' },
+      backend: { kind: 'oip' as const, url: 'http://169.254.169.254/latest', remoteName: 'recs' },
       artifact: null,
     };
-    await expect(m.ensureReady(version)).rejects.toThrow(`backend kind ${kind} is not supported yet`);
-    expect(m.state(version.id)).toEqual({
-      status: 'failed',
-      error: `backend kind ${kind} is not supported yet`,
-    });
+    await expect(m.ensureReady(version)).rejects.toThrow(
+      `${version.ref}: backend host 169.254.169.254 is not on this replica's BACKEND_HOST_ALLOWLIST`,
+    );
+    await m.close();
   });
 
   it('keeps a failed version failed until its backoff expires, then retries', async () => {

@@ -1,9 +1,12 @@
 import type { Executor } from '@modelplane/db';
-import { UnavailableError } from '../errors.ts';
-import type { VersionConfig } from '../routing/types.ts';
 import { ArtifactIntegrityError } from './artifact-cache.ts';
-import { loadRunner } from './load-runner.ts';
-import type { BackendManager, ModelRunner, VersionState } from './types.ts';
+import { loadRunner, runnerKey } from './load-runner.ts';
+import { createRemoteContext, type RemoteSettings } from './remote/context.ts';
+import type { BackendStats } from './stats.ts';
+import type { BackendManager, ModelRunner } from './types.ts';
+import { type Entry, replaceRunner, trackUse, VersionUnavailableError } from './version-entry.ts';
+
+export { VersionUnavailableError } from './version-entry.ts';
 
 /** The logger surface the manager uses; pino satisfies it. */
 export interface BackendLogger {
@@ -31,27 +34,12 @@ export interface BackendManagerOptions {
   fetchTimeoutMs?: number;
   /** Largest artifact accepted; default 1 GiB. */
   maxArtifactBytes?: number;
-}
-
-/** Why a version cannot serve now: 503 with Retry-After; the message names the version and the reason. */
-export class VersionUnavailableError extends UnavailableError {
-  constructor(
-    readonly ref: string,
-    readonly reason: string,
-    retryAfterSeconds = 1,
-  ) {
-    super(`${ref} cannot be served: ${reason}`, retryAfterSeconds);
-    this.name = 'VersionUnavailableError';
-  }
-}
-
-interface Entry {
-  version: VersionConfig;
-  state: VersionState;
-  loading: Promise<ModelRunner> | null;
-  failures: number;
-  retryAt: number;
-  lastUsed: number;
+  /** Remote (oip, tfserving) backends: allowlist, limits, breaker and retry policy. */
+  remote?: RemoteSettings;
+  /** Where backend telemetry goes (calls, breakers, batches). */
+  stats?: BackendStats;
+  /** Outbound deadline for remote calls that arrive without one; default 30 s. */
+  defaultTimeoutMs?: number;
 }
 
 const TEN_MINUTES = 10 * 60_000;
@@ -66,12 +54,14 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
   const idleReleaseMs = options.idleReleaseMs ?? TEN_MINUTES;
   const firstBackoff = options.retryBackoffMs ?? 1000;
   const maxBackoff = options.maxRetryBackoffMs ?? 60_000;
+  const remote = createRemoteContext(options.remote ?? {}, options.stats, options.defaultTimeoutMs ?? 30_000);
   const context = {
     db: options.db,
     cacheDir: options.cacheDir,
     intraOpThreads: options.intraOpThreads ?? 1,
     fetchTimeoutMs: options.fetchTimeoutMs,
     maxArtifactBytes: options.maxArtifactBytes,
+    remote,
   };
   const entries = new Map<string, Entry>();
   let retained: ReadonlySet<string> | null = null;
@@ -92,6 +82,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
         }
         const tracked = trackUse(runner, entry);
         entry.state = { status: 'ready', runner: tracked };
+        entry.key = runnerKey(entry.version);
         entry.loading = null;
         entry.failures = 0;
         logger.info({ versionId: id, ref, loadMs: Date.now() - started }, 'version ready');
@@ -141,6 +132,8 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
       if (!entry) {
         entry = {
           version,
+          key: '',
+          replacing: null,
           state: { status: 'absent' },
           loading: null,
           failures: 0,
@@ -150,7 +143,22 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
         entries.set(version.id, entry);
       }
       entry.lastUsed = now;
-      if (entry.state.status === 'ready') return Promise.resolve(entry.state.runner);
+      if (entry.state.status === 'ready') {
+        if (runnerKey(version) === entry.key) {
+          // Options that apply per request (deadline, batching, bounds) take effect at once.
+          entry.version = version;
+          return Promise.resolve(entry.state.runner);
+        }
+        return (
+          entry.replacing ??
+          replaceRunner(entry, version, {
+            load: (v) => loadRunner(v, context),
+            isCurrent: (e) => !closed && entries.get(e.version.id) === e,
+            logger,
+            backoffMs: firstBackoff,
+          })
+        );
+      }
       if (entry.loading) return entry.loading;
       if (entry.state.status === 'failed' && now < entry.retryAt) {
         const retryAfter = Math.ceil((entry.retryAt - now) / 1000);
@@ -169,25 +177,13 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
     async close() {
       closed = true;
       clearInterval(timer);
-      await Promise.allSettled([...entries.values()].map((e) => e.loading));
+      await Promise.allSettled([...entries.values()].flatMap((e) => [e.loading, e.replacing]));
       const runners = [...entries.values()].flatMap((e) =>
         e.state.status === 'ready' ? [e.state.runner] : [],
       );
       entries.clear();
       await Promise.allSettled(runners.map((r) => r.close()));
+      await remote.close();
     },
-  };
-}
-
-/** Marks the version as used on every request, so idle release measures real traffic. */
-function trackUse(runner: ModelRunner, entry: Entry): ModelRunner {
-  return {
-    inputs: runner.inputs,
-    outputs: runner.outputs,
-    infer: (inputs, options) => {
-      entry.lastUsed = Date.now();
-      return runner.infer(inputs, options);
-    },
-    close: () => runner.close(),
   };
 }

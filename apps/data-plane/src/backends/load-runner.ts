@@ -1,8 +1,24 @@
 import type { Executor } from '@modelplane/db';
 import type { VersionConfig } from '../routing/types.ts';
 import { fetchArtifact } from './artifact-fetch.ts';
-import { OnnxRunner } from './onnx-runner.ts';
+import { OnnxRunner, readServableModel } from './onnx-runner.ts';
+import type { Endpoints } from './remote/endpoint.ts';
+import { OipRunner } from './remote/oip-runner.ts';
+import { remoteTarget } from './remote/remote-target.ts';
+import { TfServingRunner } from './remote/tfserving-runner.ts';
 import type { ModelRunner } from './types.ts';
+import { WorkerOnnxRunner } from './worker-runner.ts';
+
+/** What remote backends need: the shared endpoints (pools, breakers, budgets) and their limits. */
+export interface RemoteContext {
+  endpoints: Endpoints;
+  /** Hosts remote versions may reach; empty allows any. */
+  hostAllowlist: readonly string[];
+  /** Bound on reading a remote model's metadata at load. */
+  loadTimeoutMs: number;
+  /** Outbound deadline for a call that arrives without one. */
+  defaultTimeoutMs: number;
+}
 
 /** What any backend may need to become ready. */
 export interface LoadContext {
@@ -13,23 +29,51 @@ export interface LoadContext {
   fetchTimeoutMs?: number;
   /** Largest artifact accepted. */
   maxArtifactBytes?: number;
+  remote?: RemoteContext;
 }
 
-/** The version uses a backend kind this replica cannot serve yet. */
+/** The version uses a backend kind this replica cannot serve. */
 export class UnsupportedBackendError extends Error {
   constructor(kind: string) {
-    super(`backend kind ${kind} is not supported yet`);
+    super(`backend kind ${kind} is not supported by this replica`);
     this.name = 'UnsupportedBackendError';
   }
 }
 
+/**
+ * What decides whether a loaded runner still fits a version after its config changed: a change
+ * here means a new runner (made before the old one is released); anything else applies live.
+ */
+export function runnerKey(version: VersionConfig): string {
+  return JSON.stringify([
+    version.backend,
+    version.artifact?.sha256,
+    version.servingOptions.workerThreads ?? 0,
+  ]);
+}
+
 /** Creates and warms the runner for one version. The one place that dispatches on backend kind. */
 export function loadRunner(version: VersionConfig, context: LoadContext): Promise<ModelRunner> {
-  switch (version.backend.kind) {
+  const { backend } = version;
+  switch (backend.kind) {
     case 'onnx':
       return loadOnnx(version, context);
+    case 'oip':
+    case 'tfserving': {
+      const remote = context.remote;
+      if (!remote) return Promise.reject(new UnsupportedBackendError(backend.kind));
+      try {
+        const target = remoteTarget(version, backend, remote.hostAllowlist, remote.defaultTimeoutMs);
+        const endpoint = remote.endpoints.get(target.baseUrl);
+        return backend.kind === 'oip'
+          ? OipRunner.load(target, endpoint, remote.loadTimeoutMs)
+          : TfServingRunner.load(target, endpoint, remote.loadTimeoutMs);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     default:
-      return Promise.reject(new UnsupportedBackendError(version.backend.kind));
+      return Promise.reject(new UnsupportedBackendError((backend as { kind: string }).kind));
   }
 }
 
@@ -43,5 +87,9 @@ async function loadOnnx(version: VersionConfig, context: LoadContext): Promise<M
     timeoutMs: context.fetchTimeoutMs,
     maxBytes: context.maxArtifactBytes,
   });
-  return OnnxRunner.load({ path, sha256, ref: version.ref, intraOpThreads: context.intraOpThreads });
+  const options = { path, sha256, ref: version.ref, intraOpThreads: context.intraOpThreads };
+  const threads = version.servingOptions.workerThreads ?? 0;
+  if (threads === 0) return OnnxRunner.load(options);
+  const bytes = await readServableModel(options);
+  return WorkerOnnxRunner.start({ bytes, ref: version.ref, threads, intraOpThreads: context.intraOpThreads });
 }

@@ -43,14 +43,7 @@ export class OnnxRunner implements ModelRunner {
    * warms it with zeros (batch 1) so the first real request does not pay for lazy initialisation.
    */
   static async load(options: OnnxRunnerOptions): Promise<OnnxRunner> {
-    const bytes = await readVerifiedArtifact(options.path, options.sha256, options.ref);
-    const external = findExternalTensor(bytes);
-    if (external !== undefined) {
-      throw new Error(
-        `${options.ref}: tensor '${external}' keeps its data in an external file; only self-contained ONNX ` +
-          'files are served, because external files are not covered by the artifact sha256',
-      );
-    }
+    const bytes = await readServableModel(options);
     // The exact bytes that were hashed go to the runtime, never a path that could change meanwhile.
     const session = await ort.InferenceSession.create(bytes, sessionOptions(options.intraOpThreads ?? 1));
     try {
@@ -94,6 +87,22 @@ export class OnnxRunner implements ModelRunner {
 }
 
 /**
+ * The artifact's bytes after its digest is checked again, refusing models with external data:
+ * external files are not covered by the artifact sha256.
+ */
+export async function readServableModel(options: OnnxRunnerOptions): Promise<Uint8Array> {
+  const bytes = await readVerifiedArtifact(options.path, options.sha256, options.ref);
+  const external = findExternalTensor(bytes);
+  if (external !== undefined) {
+    throw new Error(
+      `${options.ref}: tensor '${external}' keeps its data in an external file; only self-contained ONNX ` +
+        'files are served, because external files are not covered by the artifact sha256',
+    );
+  }
+  return bytes;
+}
+
+/**
  * A replica hosts many sessions and runs requests concurrently on libuv's pool, so each session gets
  * a small, fixed thread budget rather than one thread per core that would oversubscribe the CPU.
  */
@@ -108,7 +117,8 @@ function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOpt
   };
 }
 
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

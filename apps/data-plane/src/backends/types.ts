@@ -26,12 +26,19 @@ export interface Tensor {
   data: number[] | boolean[] | string[];
 }
 
+/** Per-call options: `signal` is the request's deadline; remote runners send `deadlineAt` on. */
+export interface InferOptions {
+  signal?: AbortSignal;
+  /** performance.now() at which the request's deadline expires. */
+  deadlineAt?: number;
+}
+
 /** A loaded, warmed model version that can run inference. */
 export interface ModelRunner {
   readonly inputs: readonly TensorMeta[];
   readonly outputs: readonly TensorMeta[];
-  /** Runs one request; `signal` aborts waiting (a run already inside the runtime completes). */
-  infer(inputs: readonly Tensor[], options?: { signal?: AbortSignal }): Promise<Tensor[]>;
+  /** Runs one request; `signal` aborts waiting (a run already inside an in-process runtime completes). */
+  infer(inputs: readonly Tensor[], options?: InferOptions): Promise<Tensor[]>;
   close(): Promise<void>;
 }
 

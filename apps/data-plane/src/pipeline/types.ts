@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ModelRunner, Tensor } from '../backends/types.ts';
 import type { Problem } from '../errors.ts';
 import type { ModelTable, RoutingSnapshot, VersionConfig } from '../routing/types.ts';
+import type { PredictionBody } from '../validation/types.ts';
 
 /** One prediction as both protocols describe it, after their own body parsing. */
 export interface PredictionInput {
@@ -13,6 +14,8 @@ export interface PredictionInput {
   routingKey: string | undefined;
   /** Turns the protocol's body into tensors for the version that will serve it (throws InvalidInputError). */
   decode(runner: ModelRunner, version: VersionConfig): Tensor[];
+  /** The parsed body, validated against the serving version's input schema before decoding. */
+  body?: PredictionBody;
   /** `Cache-Control: no-cache`: neither read nor write the prediction cache. */
   bypassCache: boolean;
   /** Client deadline from `x-request-timeout-ms`, if any. */
@@ -61,4 +64,6 @@ export interface PredictionRecord {
   inputHash: string | null;
   startedAt: number;
   errorCode: string | null;
+  /** The caller chose the version (path, header or name@version); experiments leave such requests out. */
+  pinned?: boolean;
 }

@@ -10,6 +10,8 @@ export interface HealthRouteOptions {
   backends: BackendManager;
   serverName: string;
   serverVersion: string;
+  /** Shutdown has begun: not ready, so load balancers stop sending (the replica still serves). */
+  isDraining?: () => boolean;
 }
 
 /**
@@ -33,9 +35,12 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
   const { routing, backends } = options;
   app.get('/livez', async () => ({ live: true }));
   app.get('/readyz', async (request, reply) => {
-    const { ready, notReady } = readiness(request.snapshot, backends);
+    const { ready: loaded, notReady } = readiness(request.snapshot, backends);
+    const draining = options.isDraining?.() ?? false;
+    const ready = loaded && !draining;
     return reply.code(ready ? 200 : 503).send({
       ready,
+      draining,
       snapshotLoaded: request.snapshot !== null,
       stale: routing.isStale(),
       notReady,
@@ -43,7 +48,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
   });
   app.get('/v2/health/live', async () => ({ live: true }));
   app.get('/v2/health/ready', async (request, reply) => {
-    const { ready } = readiness(request.snapshot, backends);
+    const ready = readiness(request.snapshot, backends).ready && !(options.isDraining?.() ?? false);
     return reply.code(ready ? 200 : 503).send({ ready });
   });
   app.get('/v2', async () => ({ name: options.serverName, version: options.serverVersion, extensions: [] }));

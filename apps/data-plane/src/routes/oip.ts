@@ -113,6 +113,7 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
         model: request.params.name,
         pin: request.params.version,
         routingKey,
+        body: { protocol: 'oip', inputs: body.inputs },
         decode: (runner) => {
           names = selectOutputs(body.outputs, runner.outputs);
           return decodeInferInputs(body.inputs, runner.inputs);

@@ -62,6 +62,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
         model: path.name,
         pin,
         routingKey,
+        body: { protocol: 'tfserving', body: toPredictBody(body) },
         decode: (runner, version) => {
           const decoded = decodePredict(toPredictBody(body), version, runner.inputs);
           decodedAs.format = decoded.format;

@@ -1,10 +1,47 @@
 import { DomainError } from '@modelplane/schemas';
 import type { FastifyBaseLogger } from 'fastify';
+import { Batcher, batcherFor } from '../backends/batcher.ts';
+import type { BackendStats } from '../backends/stats.ts';
 import type { BackendManager, ModelRunner, Tensor } from '../backends/types.ts';
 import { type Problem, UnavailableError } from '../errors.ts';
+import type { Admission } from '../overload/admission.ts';
 import type { VersionConfig } from '../routing/types.ts';
 
 export type RunnerResult = { ok: true; runner: ModelRunner } | { ok: false; problem: Problem };
+
+/** What the execution step runs under: per-version admission, the global deadline cap, telemetry. */
+export interface ExecutionDeps {
+  admission?: Admission;
+  /** No inference runs longer than this, whatever the client or the version asks; default 30 s. */
+  maxDeadlineMs: number;
+  stats?: BackendStats;
+}
+
+export const DEFAULT_MAX_DEADLINE_MS = 30_000;
+
+/** One request's deadline: its length, and when (performance.now()) it expires. */
+export interface Deadline {
+  ms: number;
+  at: number;
+}
+
+/**
+ * The request's deadline: the smallest of the client's `x-request-timeout-ms`, the assigned
+ * version's `deadlineMs` and the global maximum, counted from when the request started.
+ */
+export function requestDeadline(
+  clientMs: number | undefined,
+  version: VersionConfig,
+  execution: ExecutionDeps | undefined,
+  startedAt: number,
+): Deadline {
+  const ms = Math.min(
+    clientMs ?? Number.POSITIVE_INFINITY,
+    version.servingOptions.deadlineMs ?? Number.POSITIVE_INFINITY,
+    execution?.maxDeadlineMs ?? DEFAULT_MAX_DEADLINE_MS,
+  );
+  return { ms, at: startedAt + ms };
+}
 
 /**
  * The version's runner. A version that is not loaded yet (a pinned staging version, a fresh
@@ -25,7 +62,7 @@ export async function acquireRunner(
   );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), waitMs);
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, waitMs));
   });
   const outcome = await Promise.race([loading, timeout]);
   clearTimeout(timer);
@@ -45,31 +82,80 @@ function unavailable(message: string, retryAfterSeconds: number): RunnerResult {
 
 export type InferenceResult = { ok: true; outputs: Tensor[] } | { ok: false; problem: Problem };
 
+/** Optional context for {@link runInference}; without it the version's own deadline applies. */
+export interface InferenceContext {
+  deadline?: Deadline;
+  execution?: ExecutionDeps;
+}
+
 /**
- * Runs the model under the version's deadline. Domain errors from the backend (queue full,
- * remote unavailable) pass through; anything else is logged and answered with a generic 500.
+ * The execution step: takes an admission slot for the version, then runs the model (batched when
+ * the version asks for it) under the request's deadline, which also bounds the queue wait and is
+ * propagated to remote backends. A deadline that expires gives 504 and aborts everything waiting;
+ * domain errors (queue full, backend unavailable, bad gateway) pass through; anything else is
+ * logged and answered with a generic 500.
  */
 export async function runInference(
   runner: ModelRunner,
   inputs: Tensor[],
   version: VersionConfig,
   log: FastifyBaseLogger,
+  context: InferenceContext = {},
 ): Promise<InferenceResult> {
-  const deadlineMs = version.servingOptions.deadlineMs;
-  const signal = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
+  const { execution } = context;
+  const deadline = context.deadline ?? requestDeadline(undefined, version, execution, performance.now());
+  const remaining = deadline.at - performance.now();
+  if (remaining <= 0) return deadlineExceeded(deadline);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('deadline exceeded')), remaining);
+  const { signal } = controller;
   try {
-    const outputs = await runner.infer(inputs, signal ? { signal } : undefined);
-    return { ok: true, outputs };
-  } catch (error) {
-    if (signal?.aborted) {
-      return {
-        ok: false,
-        problem: { code: 'DEADLINE_EXCEEDED', message: `inference exceeded the ${deadlineMs} ms deadline` },
-      };
+    const admitted = execution?.admission ? await execution.admission.enter(version, signal) : null;
+    if (admitted && !admitted.ok) {
+      return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
     }
-    if (error instanceof DomainError)
-      return { ok: false, problem: { code: error.code, message: error.message } };
+    try {
+      const outputs = await execute(runner, inputs, version, signal, deadline.at, execution?.stats);
+      return { ok: true, outputs };
+    } finally {
+      if (admitted) admitted.release();
+    }
+  } catch (error) {
+    if (signal.aborted) return deadlineExceeded(deadline);
+    if (error instanceof DomainError) {
+      const problem: Problem = { code: error.code, message: error.message };
+      if (error instanceof UnavailableError) problem.retryAfterSeconds = error.retryAfterSeconds;
+      return { ok: false, problem };
+    }
     log.error({ version: version.ref, err: error }, 'inference failed');
     return { ok: false, problem: { code: 'INTERNAL', message: 'inference failed' } };
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+function execute(
+  runner: ModelRunner,
+  inputs: Tensor[],
+  version: VersionConfig,
+  signal: AbortSignal,
+  deadlineAt: number,
+  stats: BackendStats | undefined,
+): Promise<Tensor[]> {
+  const { maxBatchSize, maxDelayMs } = version.servingOptions;
+  if (maxBatchSize !== undefined && maxBatchSize > 1 && Batcher.supports(runner)) {
+    return batcherFor(runner, version.ref, stats).infer(
+      inputs,
+      { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
+      { signal, deadlineAt },
+    );
+  }
+  return runner.infer(inputs, { signal, deadlineAt });
+}
+
+function deadlineExceeded(deadline: Deadline): InferenceResult {
+  return {
+    ok: false,
+    problem: { code: 'DEADLINE_EXCEEDED', message: `inference exceeded the ${deadline.ms} ms deadline` },
+  };
 }

@@ -1,5 +1,6 @@
 import type { ModelRow, ModelVersionRow, RoutingRevisionRow } from '@modelplane/db';
 import { BackendSchema, ServingOptionsSchema } from '@modelplane/schemas';
+import { compileVersionSchemas } from '../validation/compile.ts';
 import type { ActiveRevision, ModelTable, VersionConfig } from './types.ts';
 import { checkRevision } from './validate.ts';
 
@@ -34,7 +35,7 @@ export function toVersionConfig(modelName: string, row: ModelVersionRow): Versio
   const serving = ServingOptionsSchema.safeParse(row.serving_options ?? {});
   if (!serving.success)
     return { ref, reason: `invalid serving options: ${serving.error.issues[0]?.message}` };
-  return Object.freeze({
+  const config: VersionConfig = Object.freeze({
     id: row.id,
     model: modelName,
     version: row.version,
@@ -45,7 +46,11 @@ export function toVersionConfig(modelName: string, row: ModelVersionRow): Versio
     inputSchema: isObject(row.input_schema) ? row.input_schema : null,
     outputSchema: isObject(row.output_schema) ? row.output_schema : null,
     servingOptions: serving.data,
+    cacheGeneration: Number(row.cache_generation ?? 1),
   });
+  // Compiled once per load, never per request; a schema that cannot compile cannot guard the model.
+  const schemaProblem = compileVersionSchemas(config);
+  return schemaProblem === null ? config : { ref, reason: schemaProblem };
 }
 
 /**

@@ -19,6 +19,7 @@ const VersionSchema = z.object({
   inputSchema: z.record(z.string(), z.unknown()).nullable(),
   outputSchema: z.record(z.string(), z.unknown()).nullable(),
   servingOptions: ServingOptionsSchema,
+  cacheGeneration: z.number().optional(),
 });
 
 const FileSchema = z.object({

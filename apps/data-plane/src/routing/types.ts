@@ -13,6 +13,8 @@ export interface VersionConfig {
   inputSchema: Record<string, unknown> | null;
   outputSchema: Record<string, unknown> | null;
   servingOptions: ServingOptions;
+  /** Bumped by `cache.purge` of this version; part of its cache keys (absent in old disk snapshots: 1). */
+  cacheGeneration?: number;
 }
 
 /** The active routing revision: what the control plane computed and stored; never derived here. */

@@ -1,0 +1,78 @@
+import type { Revision } from '@modelplane/schemas';
+import { describe, expect, it } from 'vitest';
+import { type ReplicaView, renderTraffic, type TrafficView } from './traffic.ts';
+
+const revision: Revision = {
+  model: 'recs',
+  revision: 4,
+  action: 'canary',
+  weights: [
+    { version: '1.0.0', weight: 9000 },
+    { version: '3.0.0', weight: 1000 },
+  ],
+  baseline: '1.0.0',
+  salt: '00112233aabbccdd',
+  derivedFrom: 3,
+  restoresRevision: null,
+  createdBy: 'ops',
+  createdAt: '2026-01-02T03:04:05.678Z',
+};
+
+const replica = (overrides: Partial<ReplicaView>): ReplicaView => ({
+  replicaId: 'dp-a',
+  state: 'in-sync',
+  appliedRevision: 4,
+  lastSeenAt: '2026-01-02T03:04:07.000Z',
+  rejectedRevision: null,
+  versionErrors: {},
+  lastError: null,
+  ...overrides,
+});
+
+const view = (replicas: ReplicaView[]): TrafficView => ({
+  model: 'recs',
+  revision,
+  versions: [
+    { version: '1.0.0', status: 'production' },
+    { version: '3.0.0', status: 'canary' },
+  ],
+  replicas,
+});
+
+describe('traffic show', () => {
+  it('prints the versions, then one row per live replica with its errors', () => {
+    const lines = renderTraffic(
+      view([
+        replica({}),
+        replica({
+          replicaId: 'dp-b',
+          state: 'stale',
+          appliedRevision: 3,
+          lastSeenAt: '2026-01-02T03:04:06.000Z',
+          rejectedRevision: 4,
+          versionErrors: { 'recs@3.0.0': 'artifact failed sha256 verification' },
+          lastError: 'reconcile failed: connection reset',
+        }),
+        replica({ replicaId: 'dp-c', appliedRevision: null }),
+      ]),
+    );
+    expect(lines).toEqual([
+      'recs: revision 4 (canary by ops, 2026-01-02 03:04:05Z)',
+      '',
+      'VERSION  WEIGHT  STATUS      ROLE',
+      '1.0.0    90%     production  baseline',
+      '3.0.0    10%     canary',
+      '',
+      'REPLICA  STATE    APPLIED  LAST SEEN             ERRORS',
+      'dp-a     in-sync  4        2026-01-02 03:04:07Z  -',
+      'dp-b     stale    3        2026-01-02 03:04:06Z  rejected revision 4; recs@3.0.0: artifact failed sha256 verification; reconcile failed: connection reset',
+      'dp-c     in-sync  -        2026-01-02 03:04:07Z  -',
+    ]);
+  });
+
+  it('leaves the replica table out when no replica reports', () => {
+    const lines = renderTraffic(view([]));
+    expect(lines.at(-1)).toBe('3.0.0    10%     canary');
+    expect(lines.join('\n')).not.toContain('REPLICA');
+  });
+});

@@ -1,0 +1,45 @@
+import type { BreakerOptions } from '../circuit-breaker.ts';
+import type { RemoteContext } from '../load-runner.ts';
+import type { RetryBudgetOptions } from '../retry-budget.ts';
+import type { BackendStats } from '../stats.ts';
+import { Endpoints } from './endpoint.ts';
+import { RemoteHttp } from './http.ts';
+
+/** Settings for remote (oip, tfserving) backends; every field has a default. */
+export interface RemoteSettings {
+  hostAllowlist?: readonly string[];
+  maxResponseBytes?: number;
+  connectTimeoutMs?: number;
+  connectionsPerOrigin?: number;
+  loadTimeoutMs?: number;
+  breaker?: BreakerOptions;
+  budget?: RetryBudgetOptions;
+  retryBackoffMs?: number;
+}
+
+/** The replica's remote-backend machinery: one HTTP agent, endpoints with breakers and budgets. */
+export function createRemoteContext(
+  settings: RemoteSettings,
+  stats: BackendStats | undefined,
+  defaultTimeoutMs: number,
+): RemoteContext & { close(): Promise<void> } {
+  const http = new RemoteHttp({
+    ...(settings.maxResponseBytes !== undefined && { maxResponseBytes: settings.maxResponseBytes }),
+    ...(settings.connectTimeoutMs !== undefined && { connectTimeoutMs: settings.connectTimeoutMs }),
+    ...(settings.connectionsPerOrigin !== undefined && {
+      connectionsPerOrigin: settings.connectionsPerOrigin,
+    }),
+  });
+  const endpoints = new Endpoints(http, stats, {
+    ...(settings.breaker && { breaker: settings.breaker }),
+    ...(settings.budget && { budget: settings.budget }),
+    ...(settings.retryBackoffMs !== undefined && { retryBackoffMs: settings.retryBackoffMs }),
+  });
+  return {
+    endpoints,
+    hostAllowlist: settings.hostAllowlist ?? [],
+    loadTimeoutMs: settings.loadTimeoutMs ?? 10_000,
+    defaultTimeoutMs,
+    close: () => endpoints.close(),
+  };
+}

@@ -1,0 +1,170 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type * as ort from 'onnxruntime-node';
+import { RunnerClosedError, untilAborted } from './onnx-runner.ts';
+import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs, zerosFor } from './onnx-tensors.ts';
+import { ONNX_WORKER_SOURCE } from './onnx-worker-source.ts';
+import type { ModelRunner, Tensor, TensorMeta } from './types.ts';
+
+/** What {@link WorkerOnnxRunner.start} needs: verified model bytes and the pool size. */
+export interface WorkerRunnerOptions {
+  bytes: Uint8Array;
+  ref: string;
+  threads: number;
+  intraOpThreads: number;
+}
+
+interface Feed {
+  name: string;
+  type: ort.Tensor.Type;
+  dims: readonly number[];
+  data: ort.Tensor.DataType;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+  dead: boolean;
+  pending: Map<number, { resolve(outputs: Feed[]): void; reject(error: unknown): void }>;
+}
+
+type ReadyMessage = {
+  type: 'ready';
+  inputs: ort.InferenceSession.ValueMetadata[];
+  outputs: ort.InferenceSession.ValueMetadata[];
+};
+
+const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+
+/**
+ * One model version served by a small pool of worker threads, each with its own session, so a
+ * heavy `session.run` never stalls the event loop that answers health checks and enforces
+ * deadlines. Requests go to the least busy worker; a worker that dies fails only its own requests.
+ */
+export class WorkerOnnxRunner implements ModelRunner {
+  #nextId = 1;
+  #closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly ref: string,
+    private readonly slots: Slot[],
+    readonly inputs: readonly TensorMeta[],
+    readonly outputs: readonly TensorMeta[],
+  ) {}
+
+  /** Starts `threads` workers, each creating a session from `bytes`, and warms every one of them. */
+  static async start(options: WorkerRunnerOptions): Promise<WorkerOnnxRunner> {
+    const started = await Promise.allSettled(Array.from({ length: options.threads }, () => spawn(options)));
+    const slots = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.slot] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    const first = started.find((s) => s.status === 'fulfilled');
+    if (failed || !first || first.status !== 'fulfilled') {
+      await Promise.allSettled(slots.map((s) => s.worker.terminate()));
+      throw failed?.status === 'rejected' ? failed.reason : new Error(`${options.ref}: no worker started`);
+    }
+    const runner = new WorkerOnnxRunner(
+      options.ref,
+      slots,
+      first.value.ready.inputs.map(toTensorMeta),
+      first.value.ready.outputs.map(toTensorMeta),
+    );
+    try {
+      await Promise.all(slots.map((slot) => runner.#send(slot, runner.inputs.map(zerosFor))));
+    } catch (error) {
+      await runner.close();
+      throw error;
+    }
+    return runner;
+  }
+
+  async infer(inputs: readonly Tensor[], options: { signal?: AbortSignal } = {}): Promise<Tensor[]> {
+    if (this.#closing) throw new RunnerClosedError(this.ref);
+    options.signal?.throwIfAborted();
+    validateInputs(inputs, this.inputs);
+    const live = this.slots.filter((s) => !s.dead);
+    if (live.length === 0) throw new Error(`${this.ref}: every inference worker has exited`);
+    const slot = live.reduce((best, s) => (s.busy < best.busy ? s : best));
+    const run = this.#send(slot, inputs);
+    const result = await untilAborted(run, options.signal);
+    const byName = new Map(result.map((f) => [f.name, f]));
+    return this.outputs.map((meta) => fromOrtTensor(meta, byName.get(meta.name) as unknown as ort.OnnxValue));
+  }
+
+  /** Lets running requests finish, then ends every worker. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled(
+        this.slots.map(async (slot) => {
+          if (slot.dead) return;
+          while (slot.pending.size > 0) await new Promise((r) => setTimeout(r, 10));
+          slot.worker.postMessage({ type: 'close' });
+          await new Promise((r) => slot.worker.once('exit', r));
+        }),
+      );
+    })();
+    return this.#closing;
+  }
+
+  #send(slot: Slot, inputs: readonly Tensor[]): Promise<Feed[]> {
+    const id = this.#nextId++;
+    const feeds: Feed[] = inputs.map((t) => {
+      const tensor = toOrtTensor(t);
+      return { name: t.name, type: tensor.type, dims: tensor.dims, data: tensor.data };
+    });
+    slot.busy += 1;
+    return new Promise<Feed[]>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ type: 'run', id, feeds });
+    }).finally(() => {
+      slot.busy -= 1;
+    });
+  }
+}
+
+function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: ReadyMessage }> {
+  const worker = new Worker(ONNX_WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      ortPath,
+      bytes: options.bytes,
+      options: {
+        intraOpNumThreads: options.intraOpThreads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 2,
+      },
+    },
+  });
+  const slot: Slot = { worker, busy: 0, dead: false, pending: new Map() };
+  const failAll = (error: Error) => {
+    for (const entry of slot.pending.values()) entry.reject(error);
+    slot.pending.clear();
+  };
+  return new Promise((resolve, reject) => {
+    worker.on(
+      'message',
+      (message: { type: string; id?: number; outputs?: Feed[]; error?: string; message?: string }) => {
+        if (message.type === 'ready') resolve({ slot, ready: message as unknown as ReadyMessage });
+        else if (message.type === 'failed') reject(new Error(`${options.ref}: ${message.message}`));
+        else if (message.type === 'result' && message.id !== undefined) {
+          const entry = slot.pending.get(message.id);
+          slot.pending.delete(message.id);
+          if (!entry) return;
+          if (message.error !== undefined) entry.reject(new Error(message.error));
+          else entry.resolve(message.outputs ?? []);
+        }
+      },
+    );
+    worker.on('error', (error) => {
+      reject(error);
+      failAll(error);
+    });
+    worker.on('exit', (code) => {
+      slot.dead = true;
+      const error = new Error(`${options.ref}: inference worker exited (code ${code})`);
+      reject(error);
+      failAll(error);
+    });
+  });
+}

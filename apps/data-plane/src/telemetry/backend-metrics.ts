@@ -1,0 +1,79 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { BackendStats } from '../backends/stats.ts';
+import { mirroredCounter } from './mirrored-counter.ts';
+
+/** Batch sizes, remote-backend latency, sheds and admission from the backends' stats events. */
+export function registerBackendMetrics(registry: Registry, stats: BackendStats): void {
+  const registers = [registry];
+  const batchSize = new Histogram({
+    name: 'modelplane_batch_size',
+    help: 'Requests per batched model run, by version',
+    labelNames: ['version'],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers,
+  });
+  const batchWait = new Histogram({
+    name: 'modelplane_batch_wait_seconds',
+    help: 'How long the oldest request of a batch waited for companions',
+    labelNames: ['version'],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+    registers,
+  });
+  const backendLatency = new Histogram({
+    name: 'modelplane_backend_duration_seconds',
+    help: 'Remote backend call latency by version and outcome',
+    labelNames: ['version', 'outcome'],
+    buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10, 30],
+    registers,
+  });
+  const shed = new Counter({
+    name: 'modelplane_shed_total',
+    help: 'Predictions turned away before running, by reason and version',
+    labelNames: ['reason', 'version'],
+    registers,
+  });
+  stats.on('batch', (flush) => {
+    batchSize.observe({ version: flush.version }, flush.requests);
+    batchWait.observe({ version: flush.version }, flush.waitedMs / 1000);
+  });
+  stats.on('call', (call) =>
+    backendLatency.observe({ version: call.version, outcome: call.outcome }, call.latencyMs / 1000),
+  );
+  stats.on('shed', (event) => shed.inc({ reason: event.reason, version: event.version ?? '' }));
+  mirroredCounter(
+    registry,
+    'modelplane_backend_retries_total',
+    'Retried backend calls',
+    () => stats.counters.retries,
+  );
+  mirroredCounter(
+    registry,
+    'modelplane_backend_retries_denied_total',
+    'Retries the retry budget refused',
+    () => stats.counters.retriesDenied,
+  );
+  const admission = (field: 'inFlight' | 'queued', name: string, help: string) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['version'],
+      registers,
+      collect() {
+        this.reset();
+        for (const gauge of stats.admission()) this.set({ version: gauge.version }, gauge[field]);
+      },
+    });
+  admission('inFlight', 'modelplane_backend_in_flight', 'Model executions in flight, by version');
+  admission('queued', 'modelplane_backend_queued', 'Model executions waiting for a slot, by version');
+  new Gauge({
+    name: 'modelplane_backend_breaker_open',
+    help: '1 while an endpoint circuit breaker is open, 0.5 half-open, 0 closed',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of stats.breakers())
+        this.set({ endpoint: b.endpoint }, b.state === 'open' ? 1 : b.state === 'half-open' ? 0.5 : 0);
+    },
+  });
+}

@@ -1,0 +1,213 @@
+/** The logger surface the buffers use (pino and Fastify's logger satisfy it). */
+export interface BufferLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** How a {@link BatchBuffer} holds and writes its items. */
+export interface BatchBufferOptions<T> {
+  /** Names the buffer in logs. */
+  name: string;
+  /** Bounds on what is held, in-flight batch included, so memory stays bounded through any outage. */
+  maxRows: number;
+  maxBytes: number;
+  /** Approximate bytes an item holds. */
+  sizeOf(item: T): number;
+  /** `drop-oldest` makes room by dropping (and counting) the oldest items; `reject` refuses the new one. */
+  whenFull: 'drop-oldest' | 'reject';
+  /** Largest batch one write receives. */
+  batchRows: number;
+  /** Flush at least this often while items wait. */
+  flushIntervalMs: number;
+  /** Writes one batch; a rejection keeps the batch for the next try. */
+  write(batch: T[]): Promise<void>;
+  logger: BufferLogger;
+  /** Longest pause between failed writes (default 10000 ms). */
+  maxBackoffMs?: number;
+}
+
+/** Counters for metrics; all but `buffered*` only grow. */
+export interface BatchBufferStats {
+  bufferedRows: number;
+  bufferedBytes: number;
+  written: number;
+  dropped: number;
+  rejected: number;
+  failures: number;
+}
+
+/**
+ * A bounded in-memory queue written out in batches, off the request path. `push` never waits and
+ * never throws. While writes fail, items stay queued (retried with backoff) until the bounds are
+ * reached; then the oldest are dropped and counted, or new items are refused, as configured.
+ */
+export class BatchBuffer<T> {
+  readonly stats: BatchBufferStats = {
+    bufferedRows: 0,
+    bufferedBytes: 0,
+    written: 0,
+    dropped: 0,
+    rejected: 0,
+    failures: 0,
+  };
+  readonly #options: BatchBufferOptions<T>;
+  #queue: Array<{ item: T; size: number }> = [];
+  #head = 0;
+  #inFlight: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #backoffMs = 0;
+  #retryAt = 0;
+  #closed = false;
+  #failing = false;
+
+  constructor(options: BatchBufferOptions<T>) {
+    this.#options = options;
+    this.#schedule(options.flushIntervalMs);
+  }
+
+  /** Seconds a refused caller should wait: the current backoff, at least one second. */
+  get retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.#backoffMs / 1000));
+  }
+
+  /** Queues an item; false when it was refused (`reject`) or could not be kept (`drop-oldest`). */
+  push(item: T): boolean {
+    if (this.#closed) {
+      this.#count(this.#options.whenFull === 'reject' ? 'rejected' : 'dropped', 1);
+      return false;
+    }
+    const size = this.#options.sizeOf(item);
+    const { maxRows, maxBytes } = this.#options;
+    const fits = () => this.stats.bufferedRows + 1 <= maxRows && this.stats.bufferedBytes + size <= maxBytes;
+    if (!fits() && this.#options.whenFull === 'reject') {
+      this.stats.rejected += 1;
+      return false;
+    }
+    while (!fits() && this.#head < this.#queue.length) {
+      const oldest = this.#queue[this.#head] as { size: number };
+      this.#queue[this.#head] = undefined as never;
+      this.#head += 1;
+      this.#release(1, oldest.size);
+      this.stats.dropped += 1;
+    }
+    // Only the batch being written is left and it alone fills the bounds: keep it, lose this one.
+    if (!fits()) {
+      this.stats.dropped += 1;
+      return false;
+    }
+    this.#queue.push({ item, size });
+    this.stats.bufferedRows += 1;
+    this.stats.bufferedBytes += size;
+    if (this.#queued() >= this.#options.batchRows) this.#schedule(0);
+    return true;
+  }
+
+  /** Writes everything queued now; resolves when done or when a write fails (never rejects). */
+  async flush(): Promise<void> {
+    while (this.#queued() > 0) {
+      const ok = await this.#writeOnce();
+      if (!ok) return;
+    }
+  }
+
+  /**
+   * Stops the timer and writes what is left, trying until `timeoutMs` passes. Whatever could not
+   * be written by then is counted as dropped, so the counters still account for every item.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const deadline = Date.now() + timeoutMs;
+    await this.#inFlight;
+    while (this.#queued() > 0 && Date.now() < deadline) {
+      if (!(await this.#writeOnce())) await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
+    }
+    const left = this.#queued();
+    if (left > 0) {
+      this.#options.logger.warn(
+        { buffer: this.#options.name, rows: left },
+        'dropping unwritten rows at shutdown',
+      );
+      this.#count('dropped', left);
+      this.#release(left, this.stats.bufferedBytes);
+      this.#queue = [];
+      this.#head = 0;
+    }
+  }
+
+  #queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  #count(key: 'dropped' | 'rejected', n: number): void {
+    this.stats[key] += n;
+  }
+
+  #release(rows: number, bytes: number): void {
+    this.stats.bufferedRows -= rows;
+    this.stats.bufferedBytes -= bytes;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed) return;
+    if (this.#timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.#timer);
+    }
+    const wait = Math.max(delayMs, this.#retryAt - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.flush().finally(() => this.#schedule(this.#options.flushIntervalMs));
+    }, wait);
+    this.#timer.unref();
+  }
+
+  /** One batch: taken off the queue while in flight (so drops never touch it), put back if the write fails. */
+  #writeOnce(): Promise<boolean> {
+    if (this.#inFlight) return this.#inFlight.then(() => true);
+    const end = Math.min(this.#queue.length, this.#head + this.#options.batchRows);
+    const batch = this.#queue.slice(this.#head, end);
+    this.#queue = this.#queue.slice(end);
+    this.#head = 0;
+    let result = false;
+    const run = async () => {
+      try {
+        await this.#options.write(batch.map((entry) => entry.item));
+        this.#release(
+          batch.length,
+          batch.reduce((sum, entry) => sum + entry.size, 0),
+        );
+        this.stats.written += batch.length;
+        this.#backoffMs = 0;
+        this.#retryAt = 0;
+        if (this.#failing) this.#options.logger.info({ buffer: this.#options.name }, 'writes resumed');
+        this.#failing = false;
+        result = true;
+      } catch (err) {
+        // Still counted in the bounds while in flight, so putting it back cannot overflow them.
+        this.#queue = batch.concat(this.#queue.slice(this.#head));
+        this.#head = 0;
+        this.stats.failures += 1;
+        this.#backoffMs = Math.min(this.#options.maxBackoffMs ?? 10_000, Math.max(250, this.#backoffMs * 2));
+        this.#retryAt = Date.now() + this.#backoffMs;
+        if (!this.#failing) {
+          const reason = err instanceof Error ? err.message : String(err);
+          this.#options.logger.warn(
+            { buffer: this.#options.name, err: reason },
+            'batch write failed; retrying',
+          );
+        }
+        this.#failing = true;
+      }
+    };
+    this.#inFlight = run().finally(() => {
+      this.#inFlight = null;
+    });
+    return this.#inFlight.then(() => result);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

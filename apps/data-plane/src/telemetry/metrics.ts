@@ -1,0 +1,92 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { PredictionRecord, ServedFrom } from '../pipeline/types.ts';
+
+/**
+ * Latency buckets in seconds: dense from 0.25 ms to 30 ms, so p99 of a millisecond-scale model
+ * falls between two close bounds, then coarser out to 30 s.
+ */
+export const LATENCY_BUCKETS_SECONDS = [
+  0.00025, 0.0005, 0.00075, 0.001, 0.00125, 0.0015, 0.00175, 0.002, 0.0025, 0.003, 0.0035, 0.004, 0.005,
+  0.006, 0.007, 0.008, 0.009, 0.01, 0.0125, 0.015, 0.0175, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15,
+  0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30,
+];
+
+/** `success`, `client_error` (4xx) or `server_error` (5xx). */
+export function outcomeOf(status: number): 'success' | 'client_error' | 'server_error' {
+  if (status >= 500) return 'server_error';
+  return status >= 400 ? 'client_error' : 'success';
+}
+
+const TIER: Partial<Record<ServedFrom, string>> = { 'cache-memory': 'memory', 'cache-redis': 'redis' };
+
+/** The per-request metrics, fed from the response hook. */
+export class RequestMetrics {
+  readonly #duration: Histogram<'model' | 'version' | 'outcome'>;
+  readonly #predictions: Counter<'model' | 'version' | 'outcome' | 'served_from'>;
+  readonly #errors: Counter<'model' | 'version' | 'code'>;
+  readonly #cacheHits: Counter<'model' | 'version' | 'tier'>;
+  readonly #cacheMisses: Counter<'model' | 'version'>;
+  readonly #responses: Counter<'route' | 'status'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.#duration = new Histogram({
+      name: 'modelplane_prediction_duration_seconds',
+      help: 'Prediction latency in the server, by model, version (name@version) and outcome',
+      labelNames: ['model', 'version', 'outcome'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.#predictions = new Counter({
+      name: 'modelplane_predictions_total',
+      help: 'Predictions by model, served version, outcome and where the answer came from',
+      labelNames: ['model', 'version', 'outcome', 'served_from'],
+      registers,
+    });
+    this.#errors = new Counter({
+      name: 'modelplane_prediction_errors_total',
+      help: 'Failed predictions by model, version and error code',
+      labelNames: ['model', 'version', 'code'],
+      registers,
+    });
+    this.#cacheHits = new Counter({
+      name: 'modelplane_cache_hits_total',
+      help: 'Predictions answered from the cache, by tier (memory, redis)',
+      labelNames: ['model', 'version', 'tier'],
+      registers,
+    });
+    this.#cacheMisses = new Counter({
+      name: 'modelplane_cache_misses_total',
+      help: 'Predictions of cache-enabled models that missed both cache tiers',
+      labelNames: ['model', 'version'],
+      registers,
+    });
+    this.#responses = new Counter({
+      name: 'modelplane_http_responses_total',
+      help: 'Every HTTP response by route pattern and status, predictions or not (auth failures, bad bodies)',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+  }
+
+  /** One finished prediction. `version` is the served version, or the assigned one when none served. */
+  observePrediction(record: PredictionRecord, status: number, seconds: number, cacheEnabled: boolean): void {
+    const version = record.servedVersion ?? record.assignedVersion ?? '';
+    const outcome = outcomeOf(status);
+    this.#duration.observe({ model: record.model, version, outcome }, seconds);
+    this.#predictions.inc({
+      model: record.model,
+      version,
+      outcome,
+      served_from: record.servedFrom ?? 'none',
+    });
+    if (record.errorCode !== null) this.#errors.inc({ model: record.model, version, code: record.errorCode });
+    const tier = record.servedFrom ? TIER[record.servedFrom] : undefined;
+    if (tier) this.#cacheHits.inc({ model: record.model, version, tier });
+    else if (cacheEnabled && status < 400) this.#cacheMisses.inc({ model: record.model, version });
+  }
+
+  observeResponse(route: string, status: number): void {
+    this.#responses.inc({ route, status: String(status) });
+  }
+}

@@ -1,0 +1,111 @@
+import { type Issue, MAX_ISSUES } from './issues.ts';
+
+/** Structural limits on every JSON body, checked before any route sees it. */
+export interface RequestLimits {
+  /** Deepest nesting of lists and objects (the body itself is depth 1). */
+  maxDepth: number;
+  /** Longest list, and most fields in one object. */
+  maxArrayLength: number;
+  /** Longest string value or field name, in UTF-16 code units. */
+  maxStringLength: number;
+  /** Most instances (rows of a batch) in one prediction request. */
+  maxInstances: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
+  maxDepth: 32,
+  maxArrayLength: 65_536,
+  maxStringLength: 65_536,
+  maxInstances: 1_000,
+});
+
+// Own properties with these names are harmless until some code copies them with assignment
+// (`Object.assign`, a merge helper): then `__proto__` replaces a prototype. Refuse them outright.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+interface Frame {
+  value: object;
+  depth: number;
+  parent: Frame | null;
+  key: string | number;
+}
+
+function pathOf(frame: Frame | null, key?: string | number): string {
+  const parts: (string | number)[] = key === undefined ? [] : [key];
+  for (let f = frame; f !== null && f.parent !== null; f = f.parent) parts.push(f.key);
+  if (parts.length === 0) return 'body';
+  let path = '';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i] as string | number;
+    path += typeof part === 'number' ? `[${part}]` : path === '' ? part : `.${part}`;
+  }
+  return path.startsWith('[') ? `body${path}` : path;
+}
+
+/**
+ * Walks a parsed JSON body once (iteratively: a deeply nested body must not overflow the stack)
+ * and returns what breaks the limits: depth, list length, string length, non-finite numbers
+ * (`1e400` parses to Infinity) and prototype-polluting field names. Stops after MAX_ISSUES.
+ */
+export function checkJsonLimits(body: unknown, limits: RequestLimits): Issue[] {
+  const issues: Issue[] = [];
+  const add = (frame: Frame | null, key: string | number | undefined, message: string) => {
+    if (issues.length < MAX_ISSUES) issues.push({ path: pathOf(frame, key), message });
+  };
+  // Checks a scalar in place; returns a frame for a container that still has to be walked.
+  const visit = (value: unknown, parent: Frame | null, key: string | number): Frame | null => {
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) add(parent, key, 'must be a finite number');
+      return null;
+    }
+    if (typeof value === 'string') {
+      if (value.length > limits.maxStringLength) {
+        add(parent, key, `string longer than ${limits.maxStringLength} characters`);
+      }
+      return null;
+    }
+    if (typeof value !== 'object' || value === null) return null;
+    const depth = parent === null ? 1 : parent.depth + 1;
+    if (depth > limits.maxDepth) {
+      add(parent, key, `nested deeper than ${limits.maxDepth} levels`);
+      return null;
+    }
+    return { value, depth, parent, key };
+  };
+
+  const root = visit(body, null, 'body');
+  const stack: Frame[] = root === null ? [] : [root];
+  while (stack.length > 0 && issues.length < MAX_ISSUES) {
+    const frame = stack.pop() as Frame;
+    const children: Frame[] = [];
+    if (Array.isArray(frame.value)) {
+      const list = frame.value as unknown[];
+      if (list.length > limits.maxArrayLength) {
+        add(frame, undefined, `list longer than ${limits.maxArrayLength} elements (got ${list.length})`);
+        continue;
+      }
+      for (let i = 0; i < list.length; i++) {
+        const child = visit(list[i], frame, i);
+        if (child !== null) children.push(child);
+      }
+    } else {
+      const keys = Object.keys(frame.value);
+      if (keys.length > limits.maxArrayLength) {
+        add(frame, undefined, `object with more than ${limits.maxArrayLength} fields`);
+        continue;
+      }
+      for (const key of keys) {
+        if (FORBIDDEN_KEYS.has(key)) add(frame, key, `"${key}" is not allowed as a field name`);
+        else if (key.length > limits.maxStringLength) {
+          add(frame, undefined, `field name longer than ${limits.maxStringLength} characters`);
+        } else {
+          const child = visit((frame.value as Record<string, unknown>)[key], frame, key);
+          if (child !== null) children.push(child);
+        }
+      }
+    }
+    // Reversed, so sibling containers are walked in document order (each after its scalar siblings).
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Frame);
+  }
+  return issues;
+}

@@ -1,0 +1,103 @@
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { waitFor } from '@modelplane/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../stack.ts';
+import { type Fleet, type ReplicaProcess, startFleet, waitForStatus } from './fleet.ts';
+import { mapLimit, predict } from './traffic.ts';
+
+// recs@2.0.0 is registered with the digest of the genuine file but its URI serves a copy with one
+// byte changed, as if the bucket or disk behind it had been tampered with. Its digest is not
+// shared with any other version, so no verified copy of it can already sit in the replica's cache.
+const recs2 = demo('recs', '2.0.0');
+
+let fleet: Fleet;
+let replica: ReplicaProcess;
+let token: string;
+
+beforeAll(async () => {
+  // Stale after 1 s, so the lagging replica shows as such while the test looks.
+  fleet = await startFleet({ controlPlaneEnv: { REPLICA_STALE_AFTER_MS: '1000' } });
+  const bytes = await readFile(recs2.file);
+  bytes[bytes.length - 8] = (bytes[bytes.length - 8] ?? 0) ^ 0x01;
+  const tampered = join(fleet.workDir, 'recs-2.0.0-tampered.onnx');
+  await writeFile(tampered, bytes);
+
+  await fleet.register(demo('recs', '1.0.0'));
+  await fleet.register(recs2, {
+    source: ['--artifact-uri', pathToFileURL(tampered).href, '--sha256', recs2.sha256],
+  });
+  await fleet.json(['traffic', 'promote', 'recs@1.0.0']);
+  token = (await fleet.createPredictToken('tamper-predict')).token;
+  replica = await fleet.startReplica({ id: 'tamper' });
+  await waitForStatus(`${replica.url}/readyz`, 200);
+}, 120_000);
+
+afterAll(async () => {
+  await fleet?.close();
+});
+
+type ReplicaStatus = {
+  replicaId: string;
+  state: string;
+  appliedRevision: number | null;
+  versionErrors: Record<string, string>;
+};
+
+describe('an artifact that fails its sha256 check', () => {
+  it('is never served; the other version keeps serving and the error reaches traffic.get', async () => {
+    const canary = await fleet.json<{ revision: number }>([
+      'traffic',
+      'canary',
+      'recs@2.0.0',
+      '--percent',
+      '20',
+    ]);
+
+    const reported = await waitFor(
+      async () => {
+        const traffic = await fleet.admin.traffic.get.query({ model: 'recs' });
+        const status = (traffic.replicas as ReplicaStatus[]).find((r) => r.replicaId === replica.id);
+        return status?.versionErrors['recs@2.0.0'] !== undefined && status.state === 'stale' && status;
+      },
+      { timeoutMs: 10_000, message: 'the version error and the stale state in traffic.get' },
+    );
+    expect(reported.versionErrors['recs@2.0.0']).toMatch(/sha256/);
+    expect(reported.versionErrors['recs@2.0.0']).toContain(recs2.sha256);
+    // The replica kept the last table it could serve entirely.
+    expect(reported.appliedRevision).toBe(canary.revision - 1);
+
+    // Routed traffic stays on 1.0.0 for every key, including those the canary would have moved.
+    const outcomes = await mapLimit(
+      Array.from({ length: 200 }, (_, i) => `user-${i}`),
+      4,
+      (routingKey) => predict(replica.url, 'recs', { token, routingKey }),
+    );
+    expect(outcomes.map((o) => `${o.status} ${o.version}`)).toEqual(outcomes.map(() => '200 recs@1.0.0'));
+
+    // Asked for by name it is unavailable, with the version named and a hint when to retry.
+    for (let i = 0; i < 3; i++) {
+      const pinned = await predict(replica.url, 'recs', { token, pin: 'recs@2.0.0' });
+      expect(pinned.status).toBe(503);
+      expect(Number(pinned.retryAfter)).toBeGreaterThan(0);
+      expect(pinned.body).toMatchObject({
+        error: { code: 'UNAVAILABLE', message: expect.stringContaining('recs@2.0.0') },
+      });
+    }
+    const other = await predict(replica.url, 'recs', { token, pin: '1.0.0' });
+    expect([other.status, other.version]).toEqual([200, 'recs@1.0.0']);
+    expect((await fetch(`${replica.url}/readyz`)).status).toBe(200);
+
+    // The tampered bytes never made it into the content-addressed cache, and the log raised the alert.
+    await expect(access(join(replica.dataDir, 'artifacts', `${recs2.sha256}.onnx`))).rejects.toThrow(
+      /ENOENT/,
+    );
+    expect(replica.process.output()).toMatch(/"alert":"artifact_integrity"/);
+
+    const table = (await fleet.cli(['traffic', 'show', 'recs'])).stdout;
+    expect(table).toMatch(
+      new RegExp(`^tamper\\s+stale\\s+${canary.revision - 1}\\s.*recs@2\\.0\\.0: .*sha256`, 'm'),
+    );
+  });
+});

@@ -1,0 +1,186 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTfServingServer, stopAllProcesses, type TfServingServer, waitFor } from '@modelplane/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, registerFile, tfServingModel } from '../serving-stack.ts';
+import { demo, type Stack, startStack } from '../stack.ts';
+import { loadInWorker } from './load-worker.ts';
+import { bundleDataPlane, startReplicaProcess } from './replica-process.ts';
+
+// Overload against real processes: per-version admission bounds, and the event-loop lag guard.
+
+let stack: Stack;
+let backend: TfServingServer;
+let bundle: Awaited<ReturnType<typeof bundleDataPlane>>;
+let dataDir: string;
+const conversion = demo('conversion', '1.0.0');
+
+beforeAll(async () => {
+  stack = await startStack();
+  bundle = await bundleDataPlane();
+  dataDir = await mkdtemp(join(tmpdir(), 'mp-overload-'));
+  backend = await startTfServingServer([await tfServingModel(conversion, 'conv')]);
+  // Capacity is set by the bounds over a slow backend (2 in flight x 500 ms = 4 rps), not by this
+  // machine's CPU, so ten times it stays cheap to offer even on a busy machine.
+  backend.delayMs = 500;
+  const { admin } = stack;
+  await admin.models.create.mutate({ name: 'bounded' });
+  await admin.versions.register.mutate({
+    model: 'bounded',
+    version: '1',
+    backend: { kind: 'tfserving', url: backend.url, remoteName: 'conv' },
+    servingOptions: { maxInFlight: 2, maxQueue: 4, queueTimeoutMs: 600 },
+  });
+  await admin.traffic.set.mutate({ model: 'bounded', weights: [{ version: '1', weight: 10000 }] });
+  await admin.models.create.mutate({ name: 'heavy' });
+  await registerFile(stack, 'heavy', '1', demo('heavy-mlp', '1.0.0'));
+  await admin.traffic.set.mutate({ model: 'heavy', weights: [{ version: '1', weight: 10000 }] });
+  await admin.models.create.mutate({ name: 'light' });
+  await registerFile(stack, 'light', '1', conversion);
+  await admin.traffic.set.mutate({ model: 'light', weights: [{ version: '1', weight: 10000 }] });
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllProcesses();
+  await backend?.close();
+  await bundle?.remove();
+  await stack?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const row = { instances: [[120, 10, 1, 30, 12, 1]] };
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+describe('overload', () => {
+  it('10x the load it can serve: keeps serving, refuses the rest fast, bounded memory, no crash', async () => {
+    const replica = await startReplicaProcess(bundle.path, stack, join(dataDir, 'bounded'), {
+      SHUTDOWN_DRAIN_MS: '0',
+    });
+    await waitFor(async () => (await fetch(`${replica.url}/readyz`)).status === 200, { timeoutMs: 20_000 });
+    const url = `${replica.url}/v1/models/bounded:predict`;
+    // Capacity: as many clients as the version may run at once.
+    const baseline = await loadInWorker(url, row, 3000, { clients: 2, pauseMs: 0 });
+    const capacity = baseline.filter((r) => r.status === 200).length / 3;
+    const baselineP99 = percentile(
+      baseline.map((r) => r.ms),
+      99,
+    );
+    const rssBefore = await replica.rss();
+
+    const overload = await loadInWorker(url, row, 3000, { rate: Math.ceil(10 * capacity) });
+    const ok = overload.filter((r) => r.status === 200);
+    const refused = overload.filter((r) => r.status === 429 || r.status === 503);
+    const full = overload.filter((r) => r.status === 429);
+    const goodput = ok.length / 3;
+    const rssAfter = await replica.rss();
+    console.log(
+      `capacity ${capacity.toFixed(0)} rps (p99 ${baselineP99.toFixed(0)} ms); under ${overload.length} requests ` +
+        `in 3 s: goodput ${goodput.toFixed(0)} rps, accepted p99 ${percentile(
+          ok.map((r) => r.ms),
+          99,
+        ).toFixed(0)} ms, ` +
+        `${refused.length} refused (p50 ${percentile(
+          refused.map((r) => r.ms),
+          50,
+        ).toFixed(1)} ms, ` +
+        `p99 ${percentile(
+          refused.map((r) => r.ms),
+          99,
+        ).toFixed(1)} ms; 429 p50 ` +
+        `${percentile(
+          full.map((r) => r.ms),
+          50,
+        ).toFixed(1)} ms), RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ` +
+        `${(rssAfter / 2 ** 20).toFixed(0)} MiB`,
+    );
+    expect(overload.length).toBeGreaterThanOrEqual(Math.floor(10 * capacity * 3) - 1);
+    expect(overload.filter((r) => ![200, 429, 503].includes(r.status))).toEqual([]);
+    expect(refused.length).toBeGreaterThan(ok.length);
+    expect(goodput).toBeGreaterThanOrEqual(capacity * 0.5);
+    // Refusals at the queue bound cost no backend time: much faster than any accepted request.
+    expect(full.length).toBeGreaterThan(0);
+    expect(
+      percentile(
+        full.map((r) => r.ms),
+        50,
+      ),
+    ).toBeLessThan(
+      percentile(
+        ok.map((r) => r.ms),
+        50,
+      ) / 2,
+    );
+    expect(rssAfter - rssBefore).toBeLessThan(100 * 2 ** 20);
+    expect((await fetch(`${replica.url}/livez`)).status).toBe(200);
+    expect((await postJson(url, row)).status).toBe(200);
+    expect(await replica.child.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
+  });
+
+  it('a lagging event loop gets new predictions an immediate 503 while health keeps answering', async () => {
+    const replica = await startReplicaProcess(bundle.path, stack, join(dataDir, 'lag'), {
+      SHUTDOWN_DRAIN_MS: '0',
+      EVENT_LOOP_LAG_LIMIT_MS: '100',
+    });
+    await waitFor(async () => (await fetch(`${replica.url}/readyz`)).status === 200, { timeoutMs: 20_000 });
+    const heavyBody = {
+      inputs: [
+        {
+          name: 'x',
+          datatype: 'FP32',
+          shape: [256, 256],
+          data: Array.from({ length: 65536 }, (_, i) => (i % 5) / 4),
+        },
+      ],
+    };
+    let running = true;
+    const heavy = (async () => {
+      const statuses: number[] = [];
+      while (running) {
+        const batch = await Promise.all(
+          Array.from({ length: 6 }, () => postJson(`${replica.url}/v2/models/heavy/infer`, heavyBody)),
+        );
+        statuses.push(...batch.map((r) => r.status));
+      }
+      return statuses;
+    })();
+    const light: Array<{ status: number; message?: string }> = [];
+    const livez: number[] = [];
+    const until = performance.now() + 4000;
+    while (performance.now() < until) {
+      const [prediction, health] = await Promise.all([
+        postJson(`${replica.url}/v1/models/light:predict`, row),
+        fetch(`${replica.url}/livez`),
+      ]);
+      light.push({ status: prediction.status, message: prediction.body?.error?.message });
+      livez.push(health.status);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    running = false;
+    const heavyStatuses = await heavy;
+    const shed = light.filter((r) => r.status === 503);
+    console.log(
+      `lag guard: ${shed.length} of ${light.length} light predictions shed; heavy ${heavyStatuses.length}`,
+    );
+    expect(livez.every((s) => s === 200)).toBe(true);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const r of shed)
+      expect(r.message).toMatch(/^the replica is overloaded \(event loop \d+ ms behind\)$/);
+    expect(light.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
+    expect([...heavyStatuses, ...light.map((r) => r.status)].filter((s) => s !== 200 && s !== 503)).toEqual(
+      [],
+    );
+    // Once the heavy load stops, predictions are accepted again.
+    await waitFor(
+      async () => (await postJson(`${replica.url}/v1/models/light:predict`, row)).status === 200,
+      {
+        timeoutMs: 5000,
+      },
+    );
+    expect(await replica.child.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
+  });
+});

@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { type ManagedProcess, type StartProcessOptions, startProcess } from '@modelplane/testing';
+import { pinnedCommand } from './cores.ts';
+
+/** Absolute path of a file in this package's src/, for child processes run through tsx. */
+export function benchFile(relative: string): string {
+  return fileURLToPath(new URL(`../${relative}`, import.meta.url));
+}
+
+/** Absolute path of a file in the repository (bundled apps live under apps/<name>/dist). */
+export function repoFile(relative: string): string {
+  return fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
+}
+
+const started = new Set<ManagedProcess>();
+
+/**
+ * Starts a process (pinned to `core` when given) and remembers it, so {@link stopStarted} can stop
+ * it by its pid even when a scenario fails halfway.
+ */
+export async function launch(
+  core: number | null,
+  command: string,
+  args: string[],
+  options: StartProcessOptions = {},
+): Promise<ManagedProcess> {
+  const [cmd, argv] = pinnedCommand(core, command, args);
+  const child = await startProcess(cmd, argv, options);
+  started.add(child);
+  void child.exited.then(() => started.delete(child));
+  return child;
+}
+
+/** `node --import tsx <src file>`: one node process, so its pid is the one that does the work. */
+export function launchTs(
+  core: number | null,
+  relative: string,
+  args: string[],
+  options: StartProcessOptions = {},
+): Promise<ManagedProcess> {
+  return launch(core, process.execPath, ['--import', 'tsx', benchFile(relative), ...args], options);
+}
+
+/** Stops one process by its pid (SIGTERM, then SIGKILL after a grace period). */
+export async function stopProcess(child: ManagedProcess | undefined): Promise<void> {
+  if (!child) return;
+  await child.stop('SIGTERM', 5000);
+  started.delete(child);
+}
+
+/** Stops every process this run started that is still running. */
+export async function stopStarted(): Promise<void> {
+  await Promise.all([...started].map((child) => stopProcess(child)));
+}

@@ -1,0 +1,191 @@
+import type { PropagationResult } from '../scenarios/propagation.ts';
+import type { RouterResult } from '../scenarios/router.ts';
+import type { HttpRow, TargetRow } from './types.ts';
+
+const x = (value: number) => `${value.toFixed(2)}x`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** The issue's figures, evaluated against this run. Missing measurements produce no rows. */
+export function evaluateTargets(
+  http: HttpRow[],
+  propagation: PropagationResult | null,
+  router: RouterResult | null,
+): TargetRow[] {
+  const row = (id: string) => http.find((r) => r.id === id);
+  const rows: TargetRow[] = [];
+  const floor = row('floor');
+  const cacheHit = row('modelplane-cache-hit');
+  const modelplane = row('modelplane');
+  const onnx = row('onnx-minimal');
+  const legacy = row('legacy');
+  const server = (r: HttpRow) => r.cpuUsPerRequest.server ?? Number.NaN;
+
+  if (floor && cacheHit) {
+    const rps = cacheHit.rps / floor.rps;
+    const cpu = server(cacheHit) / server(floor);
+    rows.push({
+      scenario: 2,
+      target: 'cache hit throughput vs floor',
+      measured: x(rps),
+      aim: '≥ 0.70x',
+      met: rps >= 0.7,
+    });
+    rows.push({
+      scenario: 2,
+      target: 'cache hit server CPU/req vs floor',
+      measured: x(cpu),
+      aim: '≤ 1.50x',
+      met: cpu <= 1.5,
+    });
+  }
+  if (modelplane && onnx) {
+    const rps = modelplane.rps / onnx.rps;
+    const cpu = server(modelplane) / server(onnx);
+    rows.push({
+      scenario: 3,
+      target: 'inference throughput vs minimal ONNX server',
+      measured: x(rps),
+      aim: '≥ 0.80x',
+      met: rps >= 0.8,
+    });
+    // The same bar stated as CPU: when both are CPU-bound, 0.8x throughput is 1.25x CPU per request.
+    rows.push({
+      scenario: 3,
+      target: 'inference server CPU/req vs minimal ONNX server',
+      measured: x(cpu),
+      aim: '≤ 1.25x',
+      met: cpu <= 1.25,
+    });
+  }
+  if (modelplane && legacy) {
+    const rps = modelplane.rps / legacy.rps;
+    const cpu = legacy.totalCpuUsPerRequest / modelplane.totalCpuUsPerRequest;
+    rows.push({
+      scenario: 5,
+      target: 'throughput vs per-request-database design',
+      measured: x(rps),
+      aim: '≥ 8x',
+      met: rps >= 8,
+    });
+    rows.push({
+      scenario: 5,
+      target: 'p99 vs per-request-database design',
+      measured: `${ms(modelplane.p99Ms)} vs ${ms(legacy.p99Ms)}`,
+      aim: 'lower',
+      met: modelplane.p99Ms < legacy.p99Ms,
+    });
+    rows.push({
+      scenario: 5,
+      target: 'total CPU/req (app + Postgres + Redis), old design ÷ Modelplane',
+      measured: x(cpu),
+      aim: '≥ 8x',
+      met: cpu >= 8,
+    });
+  }
+  rows.push(...batchingTargets(row), ...loggingTargets(modelplane));
+  if (propagation) rows.push(...propagationTargets(propagation));
+  if (router) {
+    const rate = router.perCpuSecond / 1e6;
+    rows.push({
+      scenario: 8,
+      target: 'routing decisions per CPU-second, one core',
+      measured: `${rate.toFixed(2)} M/s`,
+      aim: '> 5 M/s',
+      met: rate > 5,
+    });
+  }
+  return rows.sort((a, b) => a.scenario - b.scenario);
+}
+
+function propagationTargets(p: PropagationResult): TargetRow[] {
+  // The replica sleeps a jittered interval (up to +20 %) between reconciles, then reloads once.
+  const bound = p.lostMessage.reconcileIntervalMs * 1.2 + 50;
+  return [
+    {
+      scenario: 6,
+      target: `traffic.set → all ${p.replicas} replicas serving, p99 of ${p.allReplicas.samples}`,
+      measured: ms(p.allReplicas.p99),
+      aim: '< 10 ms',
+      met: p.allReplicas.p99 < 10,
+    },
+    {
+      scenario: 6,
+      target: `lost message → all replicas converged, max of ${p.lostMessage.samples}`,
+      measured: ms(p.lostMessage.max),
+      aim: `≤ ${ms(bound)} (1.2 × ${p.lostMessage.reconcileIntervalMs} ms interval + a reload)`,
+      met: p.lostMessage.max <= bound,
+    },
+    {
+      scenario: 6,
+      target: `CLI rollback → all replicas serving the old split, max of ${p.rollback?.samples ?? 0}`,
+      measured: p.rollback ? ms(p.rollback.max) : `not measured: ${p.rollbackError}`,
+      aim: '< 1000 ms',
+      met: p.rollback ? p.rollback.max < 1000 : null,
+    },
+  ];
+}
+
+function meanBatch(r: HttpRow): string {
+  const { batches, batchedRequests } = r.counters;
+  return batches ? `, mean batch ${((batchedRequests ?? 0) / batches).toFixed(1)}` : ', no batched runs';
+}
+
+function batchingTargets(row: (id: string) => HttpRow | undefined): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const model of ['recs', 'heavy']) {
+    const off = row(`${model}-unbatched`);
+    const on = row(`${model}-batched`);
+    if (!off || !on) continue;
+    const name = model === 'heavy' ? 'heavy-mlp' : model;
+    const rps = on.rps / off.rps;
+    rows.push({
+      scenario: 4,
+      target: `${name} throughput, batching on ÷ off, 64 conns`,
+      measured: `${x(rps)}${meanBatch(on)}`,
+      aim: '> 1x',
+      met: rps > 1,
+    });
+    rows.push({
+      scenario: 4,
+      target: `${name} p99, batching on vs off`,
+      measured: `${ms(on.p99Ms)} vs ${ms(off.p99Ms)}`,
+      aim: 'no worse',
+      met: on.p99Ms <= off.p99Ms,
+    });
+  }
+  const main = row('heavy-unbatched');
+  const workers = row('heavy-workers');
+  if (main && workers) {
+    // No bar: the issue leaves the default to this comparison.
+    rows.push({
+      scenario: 4,
+      target: 'heavy-mlp worker threads ÷ main thread: throughput; p99',
+      measured: `${x(workers.rps / main.rps)}; ${ms(workers.p99Ms)} vs ${ms(main.p99Ms)}`,
+      aim: 'decides the default',
+      met: null,
+    });
+  }
+  return rows;
+}
+
+function loggingTargets(modelplane: HttpRow | undefined): TargetRow[] {
+  const logged = modelplane?.counters.logRows;
+  if (!modelplane || logged === undefined) return [];
+  const share = logged / Math.max(modelplane.requests, 1);
+  return [
+    {
+      scenario: 7,
+      target: 'prediction-log rows written while serving at full load',
+      measured: `${Math.round(logged / modelplane.durationS)} rows/s`,
+      aim: '—',
+      met: null,
+    },
+    {
+      scenario: 7,
+      target: 'log rows ÷ responses in the measured window',
+      measured: share.toFixed(3),
+      aim: '≥ 0.99 (every prediction logged)',
+      met: share >= 0.99,
+    },
+  ];
+}

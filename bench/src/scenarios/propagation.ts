@@ -1,0 +1,124 @@
+import { createControlPlaneClient } from '@modelplane/client';
+import { stopProcess } from '../harness/processes.ts';
+import { watchVersions } from '../harness/version-watch.ts';
+import { startControlPlane } from '../infra/apps.ts';
+import { demoModel, registerModel } from '../infra/models.ts';
+import { timeRollbacks } from './rollback.ts';
+import { summarize, type TimingSummary } from './stats.ts';
+import type { ScenarioContext } from './types.ts';
+
+/** Scenario 6's figures, in milliseconds. */
+export interface PropagationResult {
+  replicas: number;
+  /** From `traffic.set` returning to every replica serving the new revision, per change. */
+  allReplicas: TimingSummary;
+  /** The same per replica and change (4 samples per change). */
+  perReplica: TimingSummary;
+  /** Lost pub/sub message: from the change to every replica serving it through its reconcile loop. */
+  lostMessage: TimingSummary & { reconcileIntervalMs: number };
+  /** From starting `modelplane traffic rollback` to every replica serving the old split. */
+  rollback: TimingSummary | null;
+  /** From starting the CLI to its printing the new revision (the mutation has returned by then). */
+  rollbackCliPrinted: TimingSummary | null;
+  /** How long the CLI process itself took, start to exit. */
+  rollbackCli: TimingSummary | null;
+  /** `node -e 0`, start to exit: the floor under any CLI command on this machine right now. */
+  nodeStartup: TimingSummary | null;
+  /** Why the rollback trials could not run (the CLI failed), so the other figures still report. */
+  rollbackError: string | null;
+}
+
+const MODEL = 'recs-flip';
+const REPLICAS = 4;
+
+/**
+ * Four data-plane processes follow one model whose traffic flips between two versions. Each
+ * replica is polled with real predictions; a revision counts as applied when the replica serves it.
+ */
+export async function runPropagation(ctx: ScenarioContext): Promise<PropagationResult> {
+  const { env, settings } = ctx;
+  const recs1 = demoModel('recs', '1.0.0');
+  const recs2 = demoModel('recs', '2.0.0');
+  await registerModel(env.admin, { name: MODEL, entries: [recs1, recs2], promote: recs1.version });
+  const interval = settings.reconcileIntervalMs;
+  ctx.log(`starting ${REPLICAS} data-plane replicas (reconcile every ${interval} ms)`);
+  const replicas = await Promise.all(
+    Array.from({ length: REPLICAS }, () => env.startDataPlane({ core: null, reconcileIntervalMs: interval })),
+  );
+  const watch = watchVersions(
+    replicas.map((r) => r.url),
+    MODEL,
+    env.predictToken,
+  );
+  // A control plane on another channel prefix: its changes reach Postgres, its messages nobody.
+  const lostPlane = await startControlPlane(
+    { ...env.settings, prefix: 'mpbench-lost:' },
+    env.adminToken,
+    await env.tempDir('control-plane-lost'),
+  );
+  try {
+    const set = (client: typeof env.admin, version: string) =>
+      client.traffic.set.mutate({ model: MODEL, weights: [{ version, weight: 10_000 }], baseline: version });
+    const ref = (version: string) => `${MODEL}@${version}`;
+    const versions = [recs2.version, recs1.version];
+    // Untimed flips first, so both versions are loaded and warm on every replica.
+    for (const version of versions) {
+      await set(env.admin, version);
+      await watch.untilServing(ref(version), { timeoutMs: 30_000 });
+    }
+
+    ctx.log(`timing ${settings.propagationChanges} traffic changes across ${REPLICAS} replicas`);
+    const all: number[] = [];
+    const each: number[] = [];
+    for (let i = 0; i < settings.propagationChanges; i++) {
+      const version = versions[i % 2] as string;
+      await set(env.admin, version);
+      const returned = performance.now();
+      const seen = await watch.untilServing(ref(version), { timeoutMs: 10_000 });
+      all.push(Math.max(...seen) - returned);
+      for (const at of seen) each.push(at - returned);
+    }
+
+    ctx.log(`timing ${settings.convergenceTrials} lost-message convergences`);
+    const lostClient = createControlPlaneClient({ url: lostPlane.url, token: env.adminToken });
+    const lost: number[] = [];
+    for (let i = 0; i < settings.convergenceTrials; i++) {
+      const version = versions[i % 2] as string;
+      await set(lostClient, version);
+      const returned = performance.now();
+      const seen = await watch.untilServing(ref(version), { timeoutMs: interval * 3 + 10_000, pauseMs: 2 });
+      lost.push(Math.max(...seen) - returned);
+    }
+
+    ctx.log(`timing ${settings.convergenceTrials} CLI rollbacks`);
+    const result: PropagationResult = {
+      replicas: REPLICAS,
+      allReplicas: summarize(all),
+      perReplica: summarize(each),
+      lostMessage: { ...summarize(lost), reconcileIntervalMs: interval },
+      rollback: null,
+      rollbackCliPrinted: null,
+      rollbackCli: null,
+      nodeStartup: null,
+      rollbackError: null,
+    };
+    try {
+      const { rollback, printed, cli, nodeStartup } = await timeRollbacks(ctx, MODEL, watch, versions, set);
+      return {
+        ...result,
+        rollback: summarize(rollback),
+        rollbackCliPrinted: summarize(printed),
+        rollbackCli: summarize(cli),
+        nodeStartup: summarize(nodeStartup),
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.log(`rollback trials failed: ${message}`);
+      return { ...result, rollbackError: message.split('\n').slice(0, 3).join(' ') };
+    }
+  } finally {
+    await watch.close();
+    await stopProcess(lostPlane.process);
+    for (const replica of replicas) await stopProcess(replica.process);
+  }
+}

@@ -1,0 +1,136 @@
+import { createTestDatabase } from '@modelplane/testing';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDb, type Database, migrate } from '../index.ts';
+import { claimLeaderRun } from './leader-jobs.ts';
+import { dropExpiredLogPartitions, ensureLogPartitions, listLogPartitions } from './partitions.ts';
+import { insertPredictionLog, type PredictionLogInput } from './prediction-log.ts';
+import { fleetRollups, upsertRollups } from './rollups.ts';
+
+const testDb = await createTestDatabase();
+const opened: Database[] = [];
+afterAll(async () => {
+  for (const database of opened) await database.close();
+  await testDb.drop();
+});
+
+const once = <T>(fn: () => Promise<T>) => {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= fn();
+    return value;
+  };
+};
+
+const engines = [
+  {
+    kind: 'postgres',
+    open: once(async () => {
+      const database = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
+      opened.push(database);
+      return database;
+    }),
+  },
+  {
+    kind: 'pglite',
+    open: once(async () => {
+      const database = await createDb({ kind: 'pglite' });
+      opened.push(database);
+      await migrate(database);
+      return database;
+    }),
+  },
+];
+
+function logRow(
+  requestId: string,
+  createdAt: Date,
+  overrides: Partial<PredictionLogInput> = {},
+): PredictionLogInput {
+  return {
+    requestId,
+    createdAt,
+    model: 'recs',
+    assignedVersion: '2.0.0',
+    servedVersion: '2.0.0',
+    revision: 3,
+    routingKeyHash: 'k1',
+    sticky: true,
+    pinned: false,
+    inputHash: null,
+    latencyMs: 1.25,
+    servedFrom: 'backend',
+    status: 200,
+    errorCode: null,
+    replicaId: 'r1',
+    payloadJson: null,
+    ...overrides,
+  };
+}
+
+describe.each(engines)('monitoring tables on $kind', (engine) => {
+  it('writes a log batch once even when it is retried, payloads with awkward characters intact', async () => {
+    const { db } = await engine.open();
+    const at = new Date();
+    const payload = JSON.stringify({
+      input: { text: 'a "quoted" \\ back,slash {brace} ünï 😀' },
+      output: [1],
+    });
+    const rows = [
+      logRow('req-1', at, { payloadJson: payload }),
+      logRow('req-2', at, { sticky: false, routingKeyHash: null }),
+    ];
+    await insertPredictionLog(db, rows);
+    await insertPredictionLog(db, rows);
+    const stored = await db
+      .selectFrom('prediction_log')
+      .selectAll()
+      .where('request_id', 'in', ['req-1', 'req-2'])
+      .orderBy('request_id')
+      .execute();
+    expect(stored).toHaveLength(2);
+    expect(stored[0]?.payload).toEqual(JSON.parse(payload));
+    expect(stored[1]).toMatchObject({ sticky: false, routing_key_hash: null, latency_ms: 1.25, status: 200 });
+  });
+
+  it('adds rollups written twice for one key instead of replacing them, and merges replicas', async () => {
+    const { db } = await engine.open();
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const base = { minute, model: 'rollme', version: '1.0.0', errors: 1, clientErrors: 0, cacheHits: 2 };
+    await upsertRollups(db, [{ ...base, replicaId: 'a', requests: 10, latencyBuckets: [0, 4, 6] }]);
+    await upsertRollups(db, [{ ...base, replicaId: 'a', requests: 5, latencyBuckets: [1, 0, 4] }]);
+    await upsertRollups(db, [{ ...base, replicaId: 'b', requests: 3, latencyBuckets: [0, 0, 3] }]);
+    const [rollup] = await fleetRollups(db, 'rollme', 3_600_000);
+    expect(rollup).toMatchObject({ version: '1.0.0', requests: 18, errors: 3, cacheHits: 6 });
+    expect([...(rollup?.buckets ?? new Map()).entries()].sort()).toEqual([
+      [0, 1],
+      [1, 4],
+      [2, 13],
+    ]);
+  });
+
+  it('creates daily partitions, moving rows out of the default partition, and drops expired ones', async () => {
+    const { db } = await engine.open();
+    const now = new Date('2031-05-10T12:00:00Z');
+    // A row for a day that has no partition yet lands in the default partition.
+    await insertPredictionLog(db, [logRow('early', new Date('2031-05-11T08:00:00Z'))]);
+    const created = await db.transaction().execute((tx) => ensureLogPartitions(tx, now, 2));
+    expect(created).toEqual(['p_20310510', 'p_20310511', 'p_20310512']);
+    const { rows } = await sql<{ part: string }>`
+      SELECT tableoid::regclass::text AS part FROM prediction_log WHERE request_id = 'early'`.execute(db);
+    expect(rows.map((r) => r.part)).toEqual(['prediction_log_partitions.p_20310511']);
+    expect(await db.transaction().execute((tx) => ensureLogPartitions(tx, now, 2))).toEqual([]);
+
+    const later = new Date('2031-05-20T00:30:00Z');
+    const dropped = await db.transaction().execute((tx) => dropExpiredLogPartitions(tx, later, 8));
+    expect(dropped).toEqual(['p_20310510', 'p_20310511']);
+    expect(await listLogPartitions(db)).toEqual(['p_20310512']);
+  });
+
+  it('lets one caller claim a leader job per interval', async () => {
+    const { db } = await engine.open();
+    const claim = () => db.transaction().execute((tx) => claimLeaderRun(tx, 'test-job', 60_000, 'me'));
+    expect(await claim()).toBe(true);
+    expect(await claim()).toBe(false);
+  });
+});

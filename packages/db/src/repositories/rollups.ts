@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import type { Executor } from './executor.ts';
+
+/** One replica's numbers for one version in one minute. */
+export interface RollupInput {
+  minute: Date;
+  model: string;
+  version: string;
+  replicaId: string;
+  requests: number;
+  errors: number;
+  clientErrors: number;
+  cacheHits: number;
+  /** Counts per fixed latency bucket (@modelplane/stats LATENCY_BUCKET_COUNT long). */
+  latencyBuckets: readonly number[];
+}
+
+/**
+ * Adds rollups into the table. A key written before (the same replica flushing a minute twice, after
+ * a restart) has its counts and histogram added to, never replaced, so nothing is lost or doubled.
+ */
+export async function upsertRollups(db: Executor, rows: readonly RollupInput[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('prediction_rollups')
+    .values(
+      rows.map((row) => ({
+        minute: row.minute,
+        model: row.model,
+        version: row.version,
+        replica_id: row.replicaId,
+        requests: row.requests,
+        errors: row.errors,
+        client_errors: row.clientErrors,
+        cache_hits: row.cacheHits,
+        latency_buckets: `{${row.latencyBuckets.join(',')}}`,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['model', 'minute', 'version', 'replica_id']).doUpdateSet({
+        requests: sql`prediction_rollups.requests + excluded.requests`,
+        errors: sql`prediction_rollups.errors + excluded.errors`,
+        client_errors: sql`prediction_rollups.client_errors + excluded.client_errors`,
+        cache_hits: sql`prediction_rollups.cache_hits + excluded.cache_hits`,
+        latency_buckets: sql`ARRAY(
+          SELECT coalesce(a, 0) + coalesce(b, 0)
+          FROM unnest(prediction_rollups.latency_buckets, excluded.latency_buckets) WITH ORDINALITY AS u(a, b, i)
+          ORDER BY i)`,
+      }),
+    )
+    .execute();
+}
+
+/** The fleet's numbers for one version over a window: every replica and minute merged. */
+export interface VersionRollup {
+  version: string;
+  requests: number;
+  errors: number;
+  clientErrors: number;
+  cacheHits: number;
+  /** Merged counts per latency bucket (index → count; buckets with no requests are absent). */
+  buckets: Map<number, number>;
+}
+
+/**
+ * Sums the rollups of `model` over the last `windowMs` (whole minutes, on the database clock).
+ * Histograms are merged bucket by bucket in SQL, so percentiles come from the fleet's distribution.
+ */
+export async function fleetRollups(db: Executor, model: string, windowMs: number): Promise<VersionRollup[]> {
+  const since = sql<Date>`date_trunc('minute', now() - make_interval(secs => ${windowMs / 1000}::double precision))`;
+  const totals = await db
+    .selectFrom('prediction_rollups')
+    .select([
+      'version',
+      sql<number>`sum(requests)::int8`.as('requests'),
+      sql<number>`sum(errors)::int8`.as('errors'),
+      sql<number>`sum(client_errors)::int8`.as('client_errors'),
+      sql<number>`sum(cache_hits)::int8`.as('cache_hits'),
+    ])
+    .where('model', '=', model)
+    .where('minute', '>=', since)
+    .groupBy('version')
+    .orderBy('version')
+    .execute();
+  const { rows } = await sql<{ version: string; i: number; c: number }>`
+    SELECT r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
+    FROM prediction_rollups r, unnest(r.latency_buckets) WITH ORDINALITY AS h(c, i)
+    WHERE r.model = ${model} AND r.minute >= ${since} AND h.c > 0
+    GROUP BY r.version, h.i
+  `.execute(db);
+  const buckets = new Map<string, Map<number, number>>();
+  for (const row of rows) {
+    let map = buckets.get(row.version);
+    if (!map) {
+      map = new Map();
+      buckets.set(row.version, map);
+    }
+    map.set(Number(row.i), Number(row.c));
+  }
+  return totals.map((t) => ({
+    version: t.version,
+    requests: Number(t.requests),
+    errors: Number(t.errors),
+    clientErrors: Number(t.client_errors),
+    cacheHits: Number(t.cache_hits),
+    buckets: buckets.get(t.version) ?? new Map(),
+  }));
+}
