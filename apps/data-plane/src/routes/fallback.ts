@@ -2,6 +2,7 @@ import type { Problem } from '../errors.ts';
 import type { PipelineDeps } from '../pipeline/predict-pipeline.ts';
 import type { PredictionInput, PredictionRecord, PredictionResult } from '../pipeline/types.ts';
 import type { ModelTable, VersionConfig } from '../routing/types.ts';
+import { acceptOutputs, validateRequest } from '../validation/stage.ts';
 import { acquireRunner, type Deadline, runInference } from './runner.ts';
 
 /** Failures of the assigned version's backend that the baseline may answer instead. */
@@ -35,18 +36,17 @@ export async function failOrFallback(
   const waitMs = Math.min(deps.loadWaitMs, deadline.at - performance.now());
   const acquired = await acquireRunner(deps.backends, baseline, waitMs, input.log);
   if (!acquired.ok) return failure;
-  let tensors: ReturnType<PredictionInput['decode']>;
-  try {
-    tensors = input.decode(acquired.runner, baseline);
-  } catch {
-    // The baseline takes a different input signature: the request cannot be served by it.
-    return failure;
-  }
-  const result = await runInference(acquired.runner, tensors, baseline, input.log, {
+  // Validated against the baseline's own signature and schema, since the baseline is what would serve
+  // it; input the baseline does not accept leaves the original failure standing.
+  const validated = validateRequest(deps.validation, baseline, acquired.runner, input);
+  if (!validated.ok) return failure;
+  const result = await runInference(acquired.runner, validated.tensors, baseline, input.log, {
     deadline,
     ...(deps.execution && { execution: deps.execution }),
   });
   if (!result.ok) return failure;
+  // Counted and logged like any output check; a fallback response is never cached either way.
+  acceptOutputs(deps.validation, baseline, result.outputs, input.log);
   input.log.warn(
     { assigned: assigned.ref, served: baseline.ref, reason: problem.code },
     'served by fallback',
