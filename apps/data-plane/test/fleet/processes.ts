@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ExitStatus, getFreePort, type ManagedProcess, startProcess } from '@modelplane/testing';
+import {
+  type ExitStatus,
+  getFreePort,
+  inheritedEnv,
+  type ManagedProcess,
+  startProcess,
+} from '@modelplane/testing';
 
 /** The bundles `pnpm build` writes; the fleet tests run them exactly as an operator would. */
 export const CONTROL_PLANE_MAIN = bundle('../../../control-plane/dist/main.js');
@@ -79,7 +85,7 @@ export function runCli(args: string[], cwd?: string): Promise<CliResult> {
     execFile(
       process.execPath,
       [CLI_BIN, ...args],
-      { cwd, env: { ...process.env, ...CLEARED }, timeout: 30_000 },
+      { cwd, env: { ...inheritedEnv(), ...CLEARED }, timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (error as { code?: unknown }).code : 0;
         if (typeof code !== 'number') {
