@@ -134,6 +134,10 @@ describe('the prediction log', () => {
     expect(text).toMatch(
       /modelplane_prediction_errors_total\{model="recs",version="recs@[12]\.0\.0",code="INVALID_INPUT"\} 1/,
     );
+    // In-process model execution has its own latency histogram beside the remote backends' one.
+    expect(text).toMatch(
+      /modelplane_inference_duration_seconds_count\{version="recs@[12]\.0\.0",outcome="ok"\} [1-9]/,
+    );
     expect(text).toMatch(/modelplane_routing_revision\{model="recs"\} 1/);
     expect(text).toContain('modelplane_routing_revision_age_seconds{model="recs"}');
     expect(text).toContain('modelplane_prediction_log_dropped_total 0');

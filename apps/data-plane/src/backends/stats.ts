@@ -61,9 +61,17 @@ export interface AdmissionGauge {
   queued: number;
 }
 
+/** One in-process execution (an ONNX session run, batched or not), timed from the caller's side. */
+export interface LocalRun {
+  version: string;
+  outcome: 'ok' | 'error';
+  latencyMs: number;
+}
+
 interface StatsEvents {
   batch: [BatchFlush];
   call: [BackendCall];
+  run: [LocalRun];
   breaker: [BreakerTransition];
   shed: [Shed];
   retry: [{ endpoint: string; version: string; allowed: boolean }];
@@ -111,6 +119,10 @@ export class BackendStats extends EventEmitter<StatsEvents> {
   recordCall(call: BackendCall): void {
     this.counters.calls[call.outcome] += 1;
     this.emit('call', call);
+  }
+
+  recordRun(run: LocalRun): void {
+    this.emit('run', run);
   }
 
   recordRetry(endpoint: string, version: string, allowed: boolean): void {

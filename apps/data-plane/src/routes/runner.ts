@@ -143,14 +143,24 @@ function execute(
   stats: BackendStats | undefined,
 ): Promise<Tensor[]> {
   const { maxBatchSize, maxDelayMs } = version.servingOptions;
-  if (maxBatchSize !== undefined && maxBatchSize > 1 && Batcher.supports(runner)) {
-    return batcherFor(runner, version.ref, stats).infer(
-      inputs,
-      { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
-      { signal, deadlineAt },
-    );
-  }
-  return runner.infer(inputs, { signal, deadlineAt });
+  const running =
+    maxBatchSize !== undefined && maxBatchSize > 1 && Batcher.supports(runner)
+      ? batcherFor(runner, version.ref, stats).infer(
+          inputs,
+          { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
+          { signal, deadlineAt },
+        )
+      : runner.infer(inputs, { signal, deadlineAt });
+  // Remote backends time each HTTP attempt themselves; in-process runs are timed here.
+  if (!stats || version.backend.kind !== 'onnx') return running;
+  const started = performance.now();
+  const record = (outcome: 'ok' | 'error') =>
+    stats.recordRun({ version: version.ref, outcome, latencyMs: performance.now() - started });
+  running.then(
+    () => record('ok'),
+    () => record('error'),
+  );
+  return running;
 }
 
 function deadlineExceeded(deadline: Deadline): InferenceResult {

@@ -26,6 +26,15 @@ export function registerBackendMetrics(registry: Registry, stats: BackendStats):
     buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10, 30],
     registers,
   });
+  const inferenceLatency = new Histogram({
+    name: 'modelplane_inference_duration_seconds',
+    help: 'In-process model execution latency (ONNX Runtime, batch wait included) by version and outcome',
+    labelNames: ['version', 'outcome'],
+    buckets: [
+      0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5,
+    ],
+    registers,
+  });
   const shed = new Counter({
     name: 'modelplane_shed_total',
     help: 'Predictions turned away before running, by reason and version',
@@ -38,6 +47,9 @@ export function registerBackendMetrics(registry: Registry, stats: BackendStats):
   });
   stats.on('call', (call) =>
     backendLatency.observe({ version: call.version, outcome: call.outcome }, call.latencyMs / 1000),
+  );
+  stats.on('run', (run) =>
+    inferenceLatency.observe({ version: run.version, outcome: run.outcome }, run.latencyMs / 1000),
   );
   stats.on('shed', (event) => shed.inc({ reason: event.reason, version: event.version ?? '' }));
   mirroredCounter(
