@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createRedisBus } from '@modelplane/bus';
 import { route } from '@modelplane/router';
 import {
   type PrivateRedis,
@@ -55,9 +56,18 @@ describe('a Redis restart', () => {
       timeoutMs: 6000,
       message: 'reconcile after reconnect',
     });
-    // And the subscription is live again.
+    // And the subscription is live again. The control plane's own publisher may still be in its
+    // reconnect backoff (its lost publish is the reconcile loop's job), so the change is announced
+    // from a fresh connection: only the replica's restored subscription can deliver it.
     await cp.admin.traffic.canary.mutate({ model: 'rc', version: '2', weight: 4000 });
-    await waitFor(() => revisionOf(r, 'rc') === 3, { timeoutMs: 2000 });
+    const { configGeneration } = await cp.admin.models.get.query({ name: 'rc' });
+    const announcer = createRedisBus({ url: redis.url, prefix: cp.prefix });
+    try {
+      await announcer.publish({ v: 1, kind: 'model', model: 'rc', generation: configGeneration });
+    } finally {
+      await announcer.close();
+    }
+    await waitFor(() => revisionOf(r, 'rc') === 3, { timeoutMs: 2000, message: 'live subscription' });
   });
 });
 
