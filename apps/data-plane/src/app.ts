@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { predictAuthHook } from './auth.ts';
 import type { BackendManager } from './backends/types.ts';
+import { HitMemo } from './cache/hit-memo.ts';
 import type { PredictionCache } from './cache/prediction-cache.ts';
 import { registerCacheAndValidation } from './cache/register.ts';
 import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
@@ -95,15 +96,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Shedding comes first and costs no parsing; only predictions (POST) are shed, so health and
     // per-model readiness and metadata keep answering.
     if (guard) {
-      models.addHook('onRequest', async (request, reply) => {
-        if (request.method !== 'POST') return;
-        const problem = guard.check();
-        if (problem) return sendProblem(request, reply, problem);
+      // Callback style: an async hook would cost every request a promise.
+      models.addHook('onRequest', (request, reply, done) => {
+        const problem = request.method === 'POST' ? guard.check() : null;
+        if (problem) sendProblem(request, reply, problem);
+        else done();
       });
     }
     if (deps.predictAuth) models.addHook('onRequest', predictAuthHook());
     const pipeline = { backends: deps.backends, loadWaitMs, execution: deps.execution, validation, cache };
-    await models.register(predictRoutes, { pipeline });
+    await models.register(predictRoutes, { pipeline, hits: new HitMemo(cache) });
     await models.register(oipModelRoutes, { pipeline });
     await models.register(feedbackRoutes, { feedback: telemetry.feedback });
   });

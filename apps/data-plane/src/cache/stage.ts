@@ -70,6 +70,7 @@ export async function withCache(
   const hash = inputHash(ctx.tensors);
   ctx.record.inputHash = hash;
   const key = cacheKey(ctx.table, ctx.version, hash);
+  ctx.record.cacheKey = key;
   const hit = cache.memoryGet(key);
   if (hit) {
     cache.stats.count(ref, 'hitsMemory');

@@ -80,6 +80,7 @@ export function newPredictionRecord(requestId: string, model: string): Predictio
     sticky: false,
     servedFrom: null,
     inputHash: null,
+    cacheKey: null,
     startedAt: performance.now(),
     errorCode: null,
   };

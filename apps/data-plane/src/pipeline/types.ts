@@ -62,6 +62,8 @@ export interface PredictionRecord {
   servedFrom: ServedFrom | null;
   /** sha256 of the canonical validated input, when computed (the cache key uses it). */
   inputHash: string | null;
+  /** The prediction-cache key consulted, when the model's cache was used. */
+  cacheKey: string | null;
   startedAt: number;
   errorCode: string | null;
   /** The caller chose the version (path, header or name@version); experiments leave such requests out. */

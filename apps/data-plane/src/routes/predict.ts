@@ -1,5 +1,6 @@
 import { type PredictRequest, PredictRequestSchema } from '@modelplane/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type HitMemo, memoKey, type RememberedHit } from '../cache/hit-memo.ts';
 import { notFound, sendProblem } from '../errors.ts';
 import { newPredictionRecord, type PipelineDeps, runPrediction } from '../pipeline/predict-pipeline.ts';
 import { decodePredict, encodeColumnar, encodePredictions, type PredictBody } from '../protocol/tfserving.ts';
@@ -11,6 +12,8 @@ import { parseBody } from './validation.ts';
 /** What the TF-Serving predict routes need. */
 export interface PredictRouteOptions {
   pipeline: PipelineDeps;
+  /** Answers byte-identical repeats of cached requests without decoding them again. */
+  hits?: HitMemo;
 }
 
 // TF Serving puts the verb after a colon in the last segment (`recs:predict`); a Fastify param
@@ -35,17 +38,28 @@ function pathTarget(params: PredictParams): { name: string; version?: string } |
  * `x-model-version` header, or the router (sticky with `routingKey` / `x-routing-key`).
  */
 export async function predictRoutes(app: FastifyInstance, options: PredictRouteOptions): Promise<void> {
+  const { hits } = options;
   const handler = async (request: FastifyRequest<{ Params: PredictParams }>, reply: FastifyReply) => {
     const path = pathTarget(request.params);
     if (!path) return sendProblem(request, reply, notFound(request.url));
     const snapshot = request.snapshot;
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
+    const pin = path.version ?? singleHeader(request, 'x-model-version');
+    const headerKey = singleHeader(request, 'x-routing-key');
+    const context = requestContext(request);
+    const table = snapshot.models.get(path.name);
+    // A repeat of a remembered cached request is answered before its body is even looked at.
+    const memo =
+      hits && table?.cache.enabled && !context.bypassCache && request.rawBody
+        ? memoKey(pin, headerKey, request.rawBody)
+        : null;
+    const remembered = memo !== null && table ? hits?.get(table, memo) : undefined;
+    if (remembered) return answerRemembered(request, reply, path.name, remembered, hits as HitMemo);
+
     const parsed = parseBody(PredictRequestSchema, request.body);
     if (!parsed.ok) return sendProblem(request, reply, parsed.problem);
     const body = parsed.value;
-
-    const pin = path.version ?? singleHeader(request, 'x-model-version');
-    const routingKey = body.routingKey ?? singleHeader(request, 'x-routing-key');
+    const routingKey = body.routingKey ?? headerKey;
     if (routingKey !== undefined && routingKey.length > MAX_ROUTING_KEY_LENGTH) {
       return sendProblem(request, reply, LONG_ROUTING_KEY);
     }
@@ -57,7 +71,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     const result = await runPrediction(
       options.pipeline,
       {
-        ...requestContext(request),
+        ...context,
         snapshot,
         model: path.name,
         pin,
@@ -79,16 +93,65 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     }
     reply.header('x-model-version', result.served.ref);
     reply.header('x-cache', cacheHeader(result.servedFrom));
-    const meta = {
-      modelVersion: result.served.ref,
-      requestId: request.id,
-      cached: isCached(result.servedFrom),
-    };
-    if (decodedAs.format === 'columnar') return { outputs: encodeColumnar(result.outputs), ...meta };
-    return { predictions: encodePredictions(result.outputs, decodedAs.batch), ...meta };
+    const outputs =
+      decodedAs.format === 'columnar'
+        ? { outputs: encodeColumnar(result.outputs) }
+        : { predictions: encodePredictions(result.outputs, decodedAs.batch) };
+    const bodyHead = responseHead(outputs, result.served.ref);
+    // Remembered only once it is served from memory: the cache then holds exactly these outputs.
+    if (memo !== null && result.servedFrom === 'cache-memory' && (record.sticky || record.pinned)) {
+      hits?.remember(result.table, memo, {
+        cacheKey: record.cacheKey as string,
+        outputs: result.outputs,
+        ref: result.served.ref,
+        revision: record.revision,
+        routingKey,
+        sticky: record.sticky,
+        pinned: record.pinned ?? false,
+        inputHash: record.inputHash,
+        bodyHead,
+      });
+    }
+    return sendJson(reply, bodyHead, request.id, isCached(result.servedFrom));
   };
   app.post('/v1/models/:target', handler);
   app.post('/v1/models/:name/versions/:target', handler);
+}
+
+/** A remembered answer, with the telemetry record the full path would have written. */
+function answerRemembered(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  model: string,
+  hit: RememberedHit,
+  hits: HitMemo,
+) {
+  const record = newPredictionRecord(request.id, model);
+  record.routingKey = hit.routingKey;
+  record.assignedVersion = hit.ref;
+  record.servedVersion = hit.ref;
+  record.revision = hit.revision;
+  record.sticky = hit.sticky;
+  record.pinned = hit.pinned;
+  record.inputHash = hit.inputHash;
+  record.cacheKey = hit.cacheKey;
+  record.servedFrom = 'cache-memory';
+  request.prediction = record;
+  hits.countHit(hit.ref);
+  reply.header('x-model-version', hit.ref);
+  reply.header('x-cache', 'hit-memory');
+  return sendJson(reply, hit.bodyHead, request.id, true);
+}
+
+/** `{<outputs>,"modelVersion":…,"requestId":` : the part of a response that does not vary per request. */
+function responseHead(outputs: object, ref: string): string {
+  const json = JSON.stringify({ ...outputs, modelVersion: ref });
+  return `${json.slice(0, -1)},"requestId":`;
+}
+
+function sendJson(reply: FastifyReply, head: string, requestId: string, cached: boolean): FastifyReply {
+  reply.type('application/json; charset=utf-8');
+  return reply.send(`${head}${JSON.stringify(requestId)},"cached":${cached}}`);
 }
 
 function toPredictBody(body: PredictRequest): PredictBody {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type DB, insertPredictionLog, type PredictionLogInput } from '@modelplane/db';
 import type { Kysely } from 'kysely';
 import type { PredictionRecord } from '../pipeline/types.ts';
@@ -53,7 +53,7 @@ export function createPredictionLog(
 
 /** The routing key as stored: a 128-bit sha256 prefix, enough to count units without keeping the key. */
 export function hashRoutingKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('base64url').slice(0, 22);
+  return hash('sha256', key, 'base64url').slice(0, 22);
 }
 
 function label(ref: string | null): string | null {

@@ -5,6 +5,13 @@ import { InvalidInputError } from '../errors.ts';
 import { invalidInput } from './issues.ts';
 import { checkJsonLimits, type RequestLimits } from './limits.ts';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The bytes of a JSON body that parsed within the limits (null otherwise). */
+    rawBody: Buffer | null;
+  }
+}
+
 /** JSON is UTF-8 (RFC 8259); a body that declares another charset is refused rather than misread. */
 function assertUtf8(contentType: string | undefined): void {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
@@ -42,9 +49,12 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, limi
  */
 export function registerJsonBodyParser(app: FastifyInstance, limits: RequestLimits): void {
   app.removeContentTypeParser('application/json');
+  app.decorateRequest('rawBody', null);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer, request.headers['content-type'], limits));
+      const value = parseJsonBody(body as Buffer, request.headers['content-type'], limits);
+      request.rawBody = body as Buffer;
+      done(null, value);
     } catch (error) {
       done(error as Error, undefined);
     }
