@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
+import { telemetrySettings } from './telemetry/config.ts';
 
 const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
 
@@ -14,6 +15,7 @@ describe('parseConfig', () => {
       RECONCILE_INTERVAL_MS: 5000,
       HEARTBEAT_INTERVAL_MS: 2000,
       PREDICT_AUTH: 'on',
+      PREDICTION_LOG: 'on',
       MAX_BODY_BYTES: 1048576,
       ORT_INTRA_OP_THREADS: 1,
       LOG_LEVEL: 'info',
@@ -36,9 +38,17 @@ describe('parseConfig', () => {
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ REPLICA_ID: '../escape' }, 'REPLICA_ID'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PREDICTION_LOG: 'sometimes' }, 'PREDICTION_LOG'],
   ];
   it.each(bad)('rejects %o naming %s', (env, name) => {
     expect(() => parseConfig({ ...base, ...env })).toThrow(new RegExp(`^invalid configuration: .*${name}`));
+  });
+
+  it('turns the prediction log off with PREDICTION_LOG=off', () => {
+    expect(telemetrySettings(parseConfig(base)).predictionLog?.enabled).toBe(true);
+    expect(telemetrySettings(parseConfig({ ...base, PREDICTION_LOG: 'off' })).predictionLog?.enabled).toBe(
+      false,
+    );
   });
 
   it('requires DATABASE_URL', () => {

@@ -10,6 +10,8 @@ const int = (min: number, max: number, fallback: number) =>
  * and the all-in-one server both spread this into their schema; docs/monitoring.md describes each.
  */
 export const TelemetryEnvShape = {
+  // `off` keeps metrics and rollups but writes no per-request rows (no outcome joins, no SRM alert).
+  PREDICTION_LOG: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   PREDICTION_LOG_MAX_ROWS: int(100, 10_000_000, 50_000),
   PREDICTION_LOG_MAX_BYTES: int(64 * 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
   PREDICTION_LOG_BATCH_ROWS: int(1, 20_000, 2000),
@@ -19,12 +21,15 @@ export const TelemetryEnvShape = {
   TELEMETRY_SHUTDOWN_FLUSH_MS: int(0, 600_000, 5000),
 };
 
-type TelemetryEnv = { [K in keyof typeof TelemetryEnvShape]: number };
+type TelemetryEnv = {
+  [K in keyof typeof TelemetryEnvShape]: K extends 'PREDICTION_LOG' ? 'on' | 'off' : number;
+};
 
 /** The telemetry part of createDataPlane's options, from the parsed environment. */
 export function telemetrySettings(env: TelemetryEnv): Omit<TelemetryOptions, 'db' | 'replicaId' | 'routing'> {
   return {
     predictionLog: {
+      enabled: env.PREDICTION_LOG === 'on',
       maxRows: env.PREDICTION_LOG_MAX_ROWS,
       maxBytes: env.PREDICTION_LOG_MAX_BYTES,
       batchRows: Math.min(env.PREDICTION_LOG_BATCH_ROWS, env.PREDICTION_LOG_MAX_ROWS),

@@ -6,6 +6,8 @@ import { BatchBuffer, type BufferLogger } from './batch-buffer.ts';
 
 /** Bounds and cadence of the prediction log buffer. */
 export interface PredictionLogOptions {
+  /** False: no rows are kept or written at all (metrics and rollups still are). */
+  enabled: boolean;
   maxRows: number;
   maxBytes: number;
   batchRows: number;
@@ -13,6 +15,7 @@ export interface PredictionLogOptions {
 }
 
 export const DEFAULT_PREDICTION_LOG_OPTIONS: PredictionLogOptions = {
+  enabled: true,
   maxRows: 50_000,
   maxBytes: 64 * 1024 * 1024,
   batchRows: 2000,

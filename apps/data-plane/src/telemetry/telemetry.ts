@@ -55,9 +55,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const registry = new Registry();
   const metrics = new RequestMetrics(registry);
   const db = options.db;
-  const predictionLog = db
-    ? createPredictionLog(db, { ...DEFAULT_PREDICTION_LOG_OPTIONS, ...options.predictionLog }, logger)
-    : null;
+  const logOptions = { ...DEFAULT_PREDICTION_LOG_OPTIONS, ...options.predictionLog };
+  const predictionLog = db && logOptions.enabled ? createPredictionLog(db, logOptions, logger) : null;
   const rollups = db
     ? new RollupWriter(
         db,
