@@ -51,6 +51,7 @@ describe('bench smoke', () => {
     const ids = [
       'floor',
       'modelplane',
+      'modelplane-log-off',
       'onnx-minimal',
       'legacy',
       'recs-batched',
@@ -72,6 +73,10 @@ describe('bench smoke', () => {
       expect(m.load.latency.p999).toBeGreaterThanOrEqual(m.load.latency.p99);
       expect(m.cpuMsPerRequest.server).toBeGreaterThan(0);
     }
+    // Scenario 7: the log kept up with the load (a generous bound: a write may still be in flight).
+    expect(http.get('modelplane')?.counters.logRows).toBeGreaterThanOrEqual(
+      http.get('modelplane')!.load.requests * 0.9,
+    );
     // The old design hits Postgres on every request: its backends show CPU, and every answer left a row.
     expect(http.get('legacy')?.cpuMsPerRequest.postgres).toBeGreaterThan(0);
     expect(await countLegacyLogRows(env.database.url)).toBeGreaterThanOrEqual(

@@ -4,7 +4,7 @@ import type { HttpRow } from './types.ts';
 /**
  * Scenarios whose figures this run cannot support, judged from what the servers did rather than
  * from what was configured: batching counts only if /metrics saw batched runs, logging only if
- * prediction-log rows appeared.
+ * prediction-log rows appeared (and then on versus off can be compared).
  */
 export function featureGaps(http: HttpRow[]): NotRun[] {
   if (http.length === 0) return [];
@@ -28,12 +28,5 @@ export function featureGaps(http: HttpRow[]): NotRun[] {
         'not measured: the bench database has no prediction_log table (the prediction log, issue 6, has not landed)',
     });
   }
-  gaps.push({
-    scenario: 7,
-    title: 'Serving with logging on vs off',
-    reason:
-      'not measured: the data plane has no switch that turns the prediction log off (its settings are buffer ' +
-      'sizes and the flush interval only), so there is no "off" configuration to compare with',
-  });
   return gaps;
 }

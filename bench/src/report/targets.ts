@@ -82,7 +82,7 @@ export function evaluateTargets(
       met: cpu >= 8,
     });
   }
-  rows.push(...batchingTargets(row), ...loggingTargets(modelplane));
+  rows.push(...batchingTargets(row), ...loggingTargets(modelplane, row('modelplane-log-off')));
   if (propagation) rows.push(...propagationTargets(propagation));
   if (router) {
     const rate = router.perCpuSecond / 1e6;
@@ -168,11 +168,30 @@ function batchingTargets(row: (id: string) => HttpRow | undefined): TargetRow[] 
   return rows;
 }
 
-function loggingTargets(modelplane: HttpRow | undefined): TargetRow[] {
+function loggingTargets(modelplane: HttpRow | undefined, logOff: HttpRow | undefined): TargetRow[] {
   const logged = modelplane?.counters.logRows;
   if (!modelplane || logged === undefined) return [];
   const share = logged / Math.max(modelplane.requests, 1);
+  const onOff: TargetRow[] = logOff
+    ? [
+        {
+          scenario: 7,
+          target: 'serving throughput, prediction log on ÷ off',
+          measured: x(modelplane.rps / logOff.rps),
+          aim: '≥ 0.90x (logging costs at most 10 %)',
+          met: modelplane.rps / logOff.rps >= 0.9,
+        },
+        {
+          scenario: 7,
+          target: 'total CPU/req (server + Postgres + Redis), log on ÷ off',
+          measured: x(modelplane.totalCpuUsPerRequest / logOff.totalCpuUsPerRequest),
+          aim: '—',
+          met: null,
+        },
+      ]
+    : [];
   return [
+    ...onOff,
     {
       scenario: 7,
       target: 'prediction-log rows written while serving at full load',

@@ -28,11 +28,13 @@ export const WORKER_THREADS = 2;
 export interface ServingStack {
   floor: AppProcess;
   dataPlane: AppProcess;
+  /** The same data plane with `PREDICTION_LOG=off` (scenario 7). */
+  dataPlaneNoLog: AppProcess;
   onnx: AppProcess;
   legacy: AppProcess;
   /** Headers for the data plane (predict auth is on). */
   auth: Record<string, string>;
-  predictUrl(model: string): string;
+  predictUrl(model: string, app?: AppProcess): string;
   /** CPU sources for a target served by `app` (plus Postgres and Redis when it uses them). */
   cpu(app: AppProcess, withStores: boolean): Record<string, PidSource>;
   /** Pins the Postgres backends of the bench database to the server core (new ones open during warm-up). */
@@ -81,16 +83,18 @@ export async function startServingStack(ctx: ScenarioContext): Promise<ServingSt
     const floor = await start(startFloorServer(core));
     const nodeArgs = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
     const dataPlane = await start(env.startDataPlane({ core, nodeArgs }));
+    const dataPlaneNoLog = await start(env.startDataPlane({ core, env: { PREDICTION_LOG: 'off' } }));
     const onnx = await start(startOnnxServer(core, recs));
     const legacy = await start(startLegacyServer(core, env.database.url, env.redis.url, 'legacy:'));
     const postgres = () => env.database.backendPids();
     return {
       floor,
       dataPlane,
+      dataPlaneNoLog,
       onnx,
       legacy,
       auth: { authorization: `Bearer ${env.predictToken}` },
-      predictUrl: (model) => `${dataPlane.url}/v1/models/${model}:predict`,
+      predictUrl: (model, app = dataPlane) => `${app.url}/v1/models/${model}:predict`,
       cpu: (app, withStores) => ({
         server: () => [app.process.pid],
         ...(withStores && { postgres, redis: () => [env.redis.pid] }),

@@ -35,6 +35,18 @@ export async function prepareServing(ctx: ScenarioContext): Promise<ServingSetup
         counters: logCounters(ctx),
       },
       {
+        id: 'modelplane-log-off',
+        label: 'the same, PREDICTION_LOG=off',
+        load: {
+          url: stack.predictUrl(MODELS.recs, stack.dataPlaneNoLog),
+          headers: stack.auth,
+          connections,
+          bodies: distinct,
+        },
+        cpu: stack.cpu(stack.dataPlaneNoLog, true),
+        afterWarmup: stack.pinBackends,
+      },
+      {
         id: 'onnx-minimal',
         label: 'minimal Fastify + ONNX session, recs',
         load: { url: `${stack.onnx.url}/predict`, headers: {}, connections, bodies: distinct },
