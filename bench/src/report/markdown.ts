@@ -78,8 +78,9 @@ export function renderMarkdown(report: BenchReport): string {
       ...table(
         ['measure', 'samples', 'p50', 'p99', 'max'],
         [
-          timingRow('traffic.set returned → every replica serving it', p.allReplicas),
-          timingRow('traffic.set returned → each replica serving it', p.perReplica),
+          timingRow('traffic.set returned → every replica serving it (replica stamps)', p.allReplicas),
+          timingRow('traffic.set returned → each replica serving it (replica stamps)', p.perReplica),
+          timingRow('traffic.set returned → every replica answered a poll with it', p.allReplicasPolled),
           timingRow(
             `lost pub/sub message → every replica (reconcile ${p.lostMessage.reconcileIntervalMs} ms)`,
             p.lostMessage,

@@ -1,7 +1,7 @@
 import { createControlPlaneClient } from '@modelplane/client';
 import { stopProcess } from '../harness/processes.ts';
 import { watchVersions } from '../harness/version-watch.ts';
-import { startControlPlane } from '../infra/apps.ts';
+import { type AppProcess, startControlPlane } from '../infra/apps.ts';
 import { demoModel, registerModel } from '../infra/models.ts';
 import { timeRollbacks } from './rollback.ts';
 import { summarize, type TimingSummary } from './stats.ts';
@@ -10,10 +10,16 @@ import type { ScenarioContext } from './types.ts';
 /** Scenario 6's figures, in milliseconds. */
 export interface PropagationResult {
   replicas: number;
-  /** From `traffic.set` returning to every replica serving the new revision, per change. */
+  /**
+   * From `traffic.set` returning to every replica serving the new revision, per change, by each
+   * replica's own stamp of the swap (`modelplane_routing_applied_timestamp_seconds`); negative when
+   * a replica swapped before the call returned.
+   */
   allReplicas: TimingSummary;
   /** The same per replica and change (4 samples per change). */
   perReplica: TimingSummary;
+  /** From `traffic.set` returning to the first polled prediction of every replica answering with it. */
+  allReplicasPolled: TimingSummary;
   /** Lost pub/sub message: from the change to every replica serving it through its reconcile loop. */
   lostMessage: TimingSummary & { reconcileIntervalMs: number };
   /** From starting `modelplane traffic rollback` to every replica serving the old split. */
@@ -70,13 +76,18 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
     ctx.log(`timing ${settings.propagationChanges} traffic changes across ${REPLICAS} replicas`);
     const all: number[] = [];
     const each: number[] = [];
+    const polled: number[] = [];
     for (let i = 0; i < settings.propagationChanges; i++) {
       const version = versions[i % 2] as string;
       await set(env.admin, version);
       const returned = performance.now();
-      const seen = await watch.untilServing(ref(version), { timeoutMs: 10_000 });
-      all.push(Math.max(...seen) - returned);
-      for (const at of seen) each.push(at - returned);
+      const returnedEpoch = performance.timeOrigin + returned;
+      // A 1 ms pause between one replica's polls keeps the pollers from starving the replicas' reloads.
+      const seen = await watch.untilServing(ref(version), { timeoutMs: 10_000, pauseMs: 1 });
+      polled.push(Math.max(...seen) - returned);
+      const applied = await appliedAt(replicas, MODEL);
+      all.push(Math.max(...applied) - returnedEpoch);
+      for (const at of applied) each.push(at - returnedEpoch);
     }
 
     ctx.log(`timing ${settings.convergenceTrials} lost-message convergences`);
@@ -95,6 +106,7 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
       replicas: REPLICAS,
       allReplicas: summarize(all),
       perReplica: summarize(each),
+      allReplicasPolled: summarize(polled),
       lostMessage: { ...summarize(lost), reconcileIntervalMs: interval },
       rollback: null,
       rollbackCliPrinted: null,
@@ -121,4 +133,20 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
     await stopProcess(lostPlane.process);
     for (const replica of replicas) await stopProcess(replica.process);
   }
+}
+
+const APPLIED = /^modelplane_routing_applied_timestamp_seconds\{model="([^"]+)"\} (\S+)$/m;
+
+/** Each replica's own stamp (epoch ms) of when it swapped in `model`'s current table, from /metrics. */
+async function appliedAt(replicas: readonly AppProcess[], model: string): Promise<number[]> {
+  return Promise.all(
+    replicas.map(async (replica) => {
+      const text = await (await fetch(`${replica.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => APPLIED.exec(l)?.[1] === model);
+      const seconds = line ? Number(APPLIED.exec(line)?.[2]) : Number.NaN;
+      if (!Number.isFinite(seconds))
+        throw new Error(`${replica.url}/metrics has no applied timestamp for ${model}`);
+      return seconds * 1000;
+    }),
+  );
 }

@@ -25,7 +25,8 @@ export class ReplicaReport {
     appliedTables: 0,
     ignoredMessages: 0,
   };
-  readonly #appliedAt = new Map<string, string>();
+  /** When each model's current table was swapped in: epoch milliseconds, to the microsecond. */
+  readonly #appliedAt = new Map<string, number>();
   readonly #rejected = new Map<string, RevisionRejection>();
   readonly #versionErrors = new Map<string, string>();
   #lastError: string | null = null;
@@ -47,12 +48,17 @@ export class ReplicaReport {
 
   /** A table was swapped in: it supersedes older rejections and the model's earlier version errors. */
   applied(model: string, generation: number, skipped: readonly SkippedVersion[]): void {
-    this.#appliedAt.set(model, new Date().toISOString());
+    this.#appliedAt.set(model, performance.timeOrigin + performance.now());
     const rejected = this.#rejected.get(model);
     if (rejected && rejected.generation <= generation) this.#rejected.delete(model);
     this.clearVersionErrors(model);
     for (const s of skipped) this.#versionErrors.set(s.ref, s.reason);
     this.stats.appliedTables += 1;
+  }
+
+  /** When `model`'s current table was swapped in (epoch ms, sub-millisecond), if it was. */
+  appliedAtMs(model: string): number | undefined {
+    return this.#appliedAt.get(model);
   }
 
   removed(model: string): void {
@@ -97,8 +103,9 @@ export class ReplicaReport {
       applied[table.name] = {
         revision: table.revision?.number ?? null,
         generation: table.generation,
-        appliedAt:
-          this.#appliedAt.get(table.name) ?? new Date(snapshot?.loadedAt ?? Date.now()).toISOString(),
+        appliedAt: new Date(
+          this.#appliedAt.get(table.name) ?? snapshot?.loadedAt ?? Date.now(),
+        ).toISOString(),
       };
     }
     for (const [model, r] of this.#rejected) {

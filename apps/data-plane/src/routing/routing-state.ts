@@ -91,6 +91,11 @@ export class RoutingState implements RoutingView {
   }
 
   /** Milliseconds since the replica last confirmed its state with Postgres (since start if never). */
+  /** When `model`'s current table was swapped in (epoch ms, sub-millisecond), if it was. */
+  appliedAtMs(model: string): number | undefined {
+    return this.report.appliedAtMs(model);
+  }
+
   stalenessMs(): number {
     return Date.now() - (this.#sync.lastSyncAt ?? this.startedAt.getTime());
   }

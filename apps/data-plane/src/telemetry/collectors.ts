@@ -9,7 +9,11 @@ import { mirroredCounter } from './mirrored-counter.ts';
 
 /** What the scrape-time gauges read. Optional parts are exported when the replica has them. */
 export interface CollectorSources {
-  routing: RoutingView & { stalenessMs?(): number; stats?: Readonly<Record<string, number>> };
+  routing: RoutingView & {
+    stalenessMs?(): number;
+    stats?: Readonly<Record<string, number>>;
+    appliedAtMs?(model: string): number | undefined;
+  };
   predictionLog: BatchBufferStats | null;
   feedback: BatchBufferStats | null;
   rollups: { pending: number; droppedRequests: number } | null;
@@ -44,6 +48,19 @@ export function registerCollectors(registry: Registry, sources: CollectorSources
       for (const table of routing.snapshot()?.models.values() ?? []) {
         if (table.revision)
           this.set({ model: table.name }, (now - Date.parse(table.revision.createdAt)) / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'modelplane_routing_applied_timestamp_seconds',
+    help: 'When this replica swapped in the routing table each model is served with (Unix time, sub-millisecond)',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const table of routing.snapshot()?.models.values() ?? []) {
+        const at = routing.appliedAtMs?.(table.name);
+        if (at !== undefined) this.set({ model: table.name }, at / 1000);
       }
     },
   });

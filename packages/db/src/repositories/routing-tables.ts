@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { DB, ModelRow, ModelVersionRow, RoutingRevisionRow } from '../types.ts';
+import { sql } from 'kysely';
+import type { ModelRow, ModelVersionRow, RoutingRevisionRow } from '../types.ts';
 import type { Executor } from './executor.ts';
 
 /** The rows routing tables are built from, read in one consistent snapshot of the database. */
@@ -24,42 +24,49 @@ export interface PredictTokenState {
 }
 
 /**
- * Reads the routing rows of one model (by name) or of every model. The three queries run in one
- * read-only REPEATABLE READ transaction, so a revision never arrives without the versions it names.
+ * Reads the routing rows of one model (by name) or of every model in a single statement: one round
+ * trip, and one statement sees one snapshot of the database, so a revision never arrives without
+ * the versions it names. Every replica runs this on every change (and on reconcile), so round trips
+ * are what propagation time is made of. The rows travel as JSON and are turned back into the types
+ * the driver returns for the tables (dates, bytes).
  */
 export async function readRoutingRows(db: Executor, modelName?: string): Promise<RoutingRows> {
-  const read = async (tx: Executor): Promise<RoutingRows> => {
-    let models = tx.selectFrom('models').selectAll();
-    let versions = tx
-      .selectFrom('model_versions')
-      .innerJoin('models', 'models.id', 'model_versions.model_id')
-      .selectAll('model_versions')
-      .where('model_versions.status', '!=', 'archived');
-    let revisions = tx
-      .selectFrom('routing_revisions')
-      .innerJoin('models', (join) =>
-        join
-          .onRef('models.id', '=', 'routing_revisions.model_id')
-          .onRef('models.active_revision', '=', 'routing_revisions.revision'),
-      )
-      .selectAll('routing_revisions');
-    if (modelName !== undefined) {
-      models = models.where('name', '=', modelName);
-      versions = versions.where('models.name', '=', modelName);
-      revisions = revisions.where('models.name', '=', modelName);
-    }
-    return {
-      models: await models.orderBy('name').execute(),
-      versions: await versions.orderBy('model_versions.created_at').orderBy('model_versions.id').execute(),
-      revisions: await revisions.execute(),
-    };
+  const name = modelName ?? null;
+  const { rows } = await sql<{ models: unknown[]; versions: unknown[]; revisions: unknown[] }>`
+    WITH m AS (SELECT * FROM models WHERE ${name}::text IS NULL OR name = ${name}::text)
+    SELECT
+      (SELECT coalesce(json_agg(m ORDER BY m.name), '[]'::json) FROM m) AS models,
+      (SELECT coalesce(json_agg(v ORDER BY v.created_at, v.id), '[]'::json)
+         FROM model_versions v JOIN m ON m.id = v.model_id
+        WHERE v.status <> 'archived') AS versions,
+      (SELECT coalesce(json_agg(r), '[]'::json)
+         FROM routing_revisions r JOIN m ON m.id = r.model_id AND m.active_revision = r.revision) AS revisions
+  `.execute(db);
+  const row = rows[0];
+  return {
+    models: (row?.models ?? []).map((m) => withDates(m, ['created_at', 'updated_at']) as ModelRow),
+    versions: (row?.versions ?? []).map((v) => withDates(v, ['created_at']) as ModelVersionRow),
+    revisions: (row?.revisions ?? []).map((r) => {
+      const revision = withDates(r, ['created_at']) as RoutingRevisionRow & { bucket_map: unknown };
+      revision.bucket_map = fromByteaJson(revision.bucket_map);
+      return revision as RoutingRevisionRow;
+    }),
   };
-  if (db.isTransaction) return read(db);
-  return (db as Kysely<DB>)
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(read);
+}
+
+function withDates(value: unknown, columns: readonly string[]): Record<string, unknown> {
+  const row = value as Record<string, unknown>;
+  for (const column of columns) {
+    if (typeof row[column] === 'string') row[column] = new Date(row[column] as string);
+  }
+  return row;
+}
+
+/** JSON renders bytea as `\x` followed by hex digits. */
+function fromByteaJson(value: unknown): Uint8Array {
+  if (typeof value !== 'string' || !value.startsWith('\\x'))
+    throw new Error('bucket_map: expected bytea hex');
+  return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
 }
 
 /**
