@@ -51,7 +51,7 @@ export async function writeDocs(report: BenchReport, resultsPath: string): Promi
     'data plane with `PREDICTION_LOG=off` gives scenario 7 its "logging off" row. Every request carries a distinct',
     'input except on the cache-hit row, whose 64 bodies repeat with a routing key each (so after the warm-up they',
     'are answered by the memo of cached answers). Propagation runs four data-plane processes (not pinned)',
-    'and polls each with real predictions (1 ms apart); once every replica answers with the new revision, each',
+    'and polls each with real predictions (5 ms apart); once every replica answers with the new revision, each',
     "replica's own stamp of the swap (`modelplane_routing_applied_timestamp_seconds` on /metrics, same machine",
     'clock) gives the moment it began serving it; the first answered poll is shown beside it.',
     '',

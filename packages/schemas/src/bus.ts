@@ -12,6 +12,17 @@ export const ModelChangedMessageSchema = z
     // the control plane learned a new naming rule first.
     model: z.string(),
     generation: z.number().int().positive(),
+    /**
+     * The model's routing rows as committed at `generation` (JSON as Postgres renders them), so a
+     * subscriber can apply the change without a database read. Absent: re-read the database.
+     */
+    rows: z
+      .object({
+        models: z.array(z.record(z.string(), z.unknown())),
+        versions: z.array(z.record(z.string(), z.unknown())),
+        revisions: z.array(z.record(z.string(), z.unknown())),
+      })
+      .optional(),
   })
   .strict();
 export type ModelChangedMessage = z.infer<typeof ModelChangedMessageSchema>;
@@ -23,8 +34,9 @@ export const TokensChangedMessageSchema = z
 export type TokensChangedMessage = z.infer<typeof TokensChangedMessageSchema>;
 
 /**
- * The config-change message the control plane publishes after commit. Small on purpose: it says
- * what changed, and subscribers re-read the state itself from the database.
+ * The config-change message the control plane publishes after commit: what changed and, for a
+ * model, its committed routing rows, so a fleet of replicas does not read Postgres all at once on
+ * every change. Subscribers fall back to reading the database when the rows are absent or unusable.
  */
 export const BusMessageSchema = z.discriminatedUnion('kind', [
   ModelChangedMessageSchema,

@@ -1,5 +1,5 @@
 import type { DB, Executor } from '@modelplane/db';
-import { insertAudit } from '@modelplane/db';
+import { insertAudit, readRoutingRows, routingRowsToJson } from '@modelplane/db';
 import { type BusMessage, ConflictError } from '@modelplane/schemas';
 import type { Transaction } from 'kysely';
 import type { Principal } from '../auth.ts';
@@ -17,7 +17,9 @@ export interface MutationContext {
 
 /**
  * Runs a registry mutation in one transaction with exactly one audit row, then publishes
- * its bus messages after commit. A failed mutation writes nothing and publishes nothing.
+ * its bus messages after commit. A model's message carries its routing rows as this transaction
+ * commits them, so replicas apply the change without each reading Postgres. A failed mutation
+ * writes nothing and publishes nothing.
  */
 export async function runMutation<T>(
   deps: Deps,
@@ -46,6 +48,12 @@ export async function runMutation<T>(
         publishAfterCommit: (message) => outbox.push(message),
       });
       if (audited !== 1) throw new Error(`mutation wrote ${audited} audit rows, expected exactly 1`);
+      // Read inside the transaction, so the rows are exactly what the commit makes current.
+      for (const message of outbox) {
+        if (message.kind === 'model') {
+          message.rows = routingRowsToJson(await readRoutingRows(tx as Executor, message.model));
+        }
+      }
       return value;
     })
     .catch(translateDatabaseError);

@@ -21,7 +21,8 @@ export interface Generations {
   tokenGeneration: number;
 }
 
-function buildAll(rows: RoutingRows): LoadedModel[] {
+/** Builds each model's table (or the rejection of its active revision) from its rows. */
+export function buildAll(rows: RoutingRows): LoadedModel[] {
   const versionsByModel = new Map<string, ModelVersionRow[]>();
   for (const v of rows.versions) {
     const list = versionsByModel.get(v.model_id) ?? [];

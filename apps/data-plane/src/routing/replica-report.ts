@@ -12,6 +12,8 @@ export interface RoutingStats {
   appliedTables: number;
   /** Bus messages for a generation already held: duplicates or out of order, ignored. */
   ignoredMessages: number;
+  /** Tables built from the rows a change message carried, without reading Postgres. */
+  pushedTables: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export class ReplicaReport {
     reloadErrors: 0,
     appliedTables: 0,
     ignoredMessages: 0,
+    pushedTables: 0,
   };
   /** When each model's current table was swapped in: epoch milliseconds, to the microsecond. */
   readonly #appliedAt = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { createRedisBus } from '@modelplane/bus';
-import { hashToken } from '@modelplane/db';
+import { hashToken, readRoutingRows, routingRowsToJson } from '@modelplane/db';
 import { route } from '@modelplane/router';
 import { randomPrefix, waitFor } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,68 @@ describe('RoutingState against the real control plane', () => {
       await waitFor(() => r.state.stats.ignoredMessages === ignored + 5, { timeoutMs: 2000 });
       expect(r.state.snapshot()).toBe(held);
       await expectRoutesMatchStored(r.state.snapshot(), 'order');
+    } finally {
+      await hand.close();
+    }
+  });
+
+  it('applies the rows a change message carries, and reads Postgres when they are unusable', async () => {
+    await seedModel(cp.admin, 'pushed', ['1', '2', '3']);
+    await cp.admin.traffic.promote.mutate({ model: 'pushed', version: '1' });
+    // Hears only what the test publishes on its own prefix, and never polls during the test.
+    const prefix = randomPrefix('push');
+    const r = await replica({ prefix, reconcileIntervalMs: 60_000 });
+    const hand = createRedisBus({ url: cp.redisUrl, prefix });
+    const rowsNow = async () => routingRowsToJson(await readRoutingRows(cp.database.db, 'pushed'));
+    try {
+      await cp.admin.traffic.canary.mutate({ model: 'pushed', version: '2', weight: 1000 });
+      let latest = await storedRevision(cp, 'pushed');
+      await hand.publish({
+        v: 1,
+        kind: 'model',
+        model: 'pushed',
+        generation: latest.generation,
+        rows: await rowsNow(),
+      });
+      await waitFor(() => revisionOf(r, 'pushed') === latest.revision, {
+        timeoutMs: 2000,
+        message: 'pushed rows',
+      });
+      expect(r.state.stats.pushedTables).toBe(1);
+      await expectRoutesMatchStored(r.state.snapshot(), 'pushed');
+
+      // Rows of another generation than announced, then a malformed bucket map: both read Postgres.
+      const stale = await rowsNow();
+      await cp.admin.traffic.canary.mutate({ model: 'pushed', version: '3', weight: 1000 });
+      latest = await storedRevision(cp, 'pushed');
+      await hand.publish({
+        v: 1,
+        kind: 'model',
+        model: 'pushed',
+        generation: latest.generation,
+        rows: stale,
+      });
+      await waitFor(() => revisionOf(r, 'pushed') === latest.revision, {
+        timeoutMs: 2000,
+        message: 'read from Postgres',
+      });
+      await cp.admin.traffic.promote.mutate({ model: 'pushed', version: '3' });
+      latest = await storedRevision(cp, 'pushed');
+      const broken = await rowsNow();
+      for (const revision of broken.revisions) revision.bucket_map = '\\xnot-hex';
+      await hand.publish({
+        v: 1,
+        kind: 'model',
+        model: 'pushed',
+        generation: latest.generation,
+        rows: broken,
+      });
+      await waitFor(() => revisionOf(r, 'pushed') === latest.revision, {
+        timeoutMs: 2000,
+        message: 'read from Postgres',
+      });
+      expect(r.state.stats.pushedTables).toBe(1);
+      await expectRoutesMatchStored(r.state.snapshot(), 'pushed');
     } finally {
       await hand.close();
     }

@@ -1,8 +1,9 @@
-import type { DB } from '@modelplane/db';
-import type { BusMessage } from '@modelplane/schemas';
+import { type DB, routingRowsFromJson } from '@modelplane/db';
+import type { BusMessage, ModelChangedMessage } from '@modelplane/schemas';
 import type { Kysely } from 'kysely';
+import type { LoadedModel } from './build-table.ts';
 import { KeyedSerial } from './keyed-serial.ts';
-import { loadAllTables, loadGenerations, loadModelTable, loadTokenHashes } from './loader.ts';
+import { buildAll, loadAllTables, loadGenerations, loadModelTable, loadTokenHashes } from './loader.ts';
 import { errorMessage, type RoutingLogger } from './logger.ts';
 import type { ReplicaReport } from './replica-report.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
@@ -74,7 +75,7 @@ export class RoutingSync {
       return;
     }
     this.#requested.set(key, message.generation);
-    void (key === '' ? this.#reloadTokens() : this.#reloadModel(key));
+    void (key === '' || message.kind === 'tokens' ? this.#reloadTokens() : this.#reloadModel(key, message));
   }
 
   /** Resolves when no reload is running. */
@@ -120,9 +121,15 @@ export class RoutingSync {
     }
   }
 
-  #reloadModel(name: string): Promise<void> {
+  #reloadModel(name: string, message?: ModelChangedMessage): Promise<void> {
     return this.#serial.run(`model:${name}`, async () => {
       if (this.#d.isClosed()) return;
+      const pushed = message ? this.#fromMessage(name, message) : null;
+      if (pushed) {
+        this.#d.report.stats.pushedTables += 1;
+        await this.#d.store.offer(name, pushed);
+        return;
+      }
       try {
         const loaded = await loadModelTable(this.#d.db, name);
         this.#ok();
@@ -131,6 +138,27 @@ export class RoutingSync {
         this.failed(err, `reload of model ${name} failed`);
       }
     });
+  }
+
+  /**
+   * The table a change message carries, when it is usable: the announced model at the announced
+   * generation, and a table this replica would apply. Anything else (no rows, a malformed row, a
+   * removal, another generation, a revision that fails validation) returns null and the model is read
+   * from Postgres instead, so a damaged message can neither drop a model nor get a revision rejected.
+   */
+  #fromMessage(name: string, message: ModelChangedMessage): LoadedModel | null {
+    if (!message.rows) return null;
+    try {
+      const loaded = buildAll(routingRowsFromJson(message.rows)).find((m) => modelOf(m) === name);
+      if (loaded?.kind !== 'table' || loaded.table.generation !== message.generation) return null;
+      return loaded;
+    } catch (err) {
+      this.#d.logger.warn(
+        { err: errorMessage(err), model: name },
+        'unusable rows in a change message; reading Postgres',
+      );
+      return null;
+    }
   }
 
   #reloadTokens(): Promise<void> {
@@ -152,4 +180,8 @@ export class RoutingSync {
     this.#lastSyncAt = Date.now();
     this.#d.report.lastError = null;
   }
+}
+
+function modelOf(loaded: LoadedModel): string {
+  return loaded.kind === 'table' ? loaded.table.name : loaded.rejection.model;
 }

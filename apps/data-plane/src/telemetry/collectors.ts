@@ -93,6 +93,11 @@ export function registerCollectors(registry: Registry, sources: CollectorSources
     'Routing loads from Postgres that failed',
   );
   routingCounter('appliedTables', 'modelplane_routing_applied_tables_total', 'Routing tables swapped in');
+  routingCounter(
+    'pushedTables',
+    'modelplane_routing_pushed_tables_total',
+    'Routing tables built from the rows a change message carried (no Postgres read)',
+  );
 
   registerBufferMetrics(registry, 'prediction_log', sources.predictionLog);
   registerBufferMetrics(registry, 'feedback', sources.feedback);

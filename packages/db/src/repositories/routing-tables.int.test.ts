@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb, type Database, migrate } from '../index.ts';
 import type { DB } from '../types.ts';
-import { readRoutingRows } from './routing-tables.ts';
+import { readRoutingRows, routingRowsFromJson, routingRowsToJson } from './routing-tables.ts';
 
 const testDb = await createTestDatabase();
 const opened: Database[] = [];
@@ -123,6 +123,11 @@ describe.each(engines)('readRoutingRows on $kind', (engine) => {
     expect(rows.revisions[0]?.bucket_map).toBeInstanceOf(Uint8Array);
     expect([...(rows.revisions[0]?.bucket_map ?? [])].slice(0, 7)).toEqual([0, 1, 255, 92, 120, 7, 0]);
     expect(rows.revisions[0]?.bucket_map.length).toBe(10_000);
+
+    // What the control plane sends with a change message comes back as the same rows.
+    const sent = JSON.parse(JSON.stringify(routingRowsToJson(rows)));
+    expect(plain(routingRowsFromJson(sent))).toEqual(plain(rows));
+    expect(routingRowsFromJson(sent).revisions[0]?.created_at).toBeInstanceOf(Date);
 
     const all = await readRoutingRows(db);
     expect(all.models.map((m) => m.name)).toEqual(expect.arrayContaining([name, `${name}-other`]));

@@ -43,29 +43,71 @@ export async function readRoutingRows(db: Executor, modelName?: string): Promise
          FROM routing_revisions r JOIN m ON m.id = r.model_id AND m.active_revision = r.revision) AS revisions
   `.execute(db);
   const row = rows[0];
+  return routingRowsFromJson({
+    models: (row?.models ?? []) as JsonRow[],
+    versions: (row?.versions ?? []) as JsonRow[],
+    revisions: (row?.revisions ?? []) as JsonRow[],
+  });
+}
+
+type JsonRow = Record<string, unknown>;
+
+/**
+ * Routing rows as plain JSON, the way Postgres renders them (`json_agg`): timestamps as ISO text,
+ * the bucket map as `\x` and hex. The control plane sends a changed model's rows in this form with
+ * its change message, so replicas apply the change without reading Postgres themselves.
+ */
+export interface RoutingRowsJson {
+  models: JsonRow[];
+  versions: JsonRow[];
+  revisions: JsonRow[];
+}
+
+export function routingRowsToJson(rows: RoutingRows): RoutingRowsJson {
+  const toJson = (row: object): JsonRow => {
+    const out: JsonRow = {};
+    for (const [key, value] of Object.entries(row)) {
+      if (value instanceof Date) out[key] = value.toISOString();
+      else if (value instanceof Uint8Array) out[key] = `\\x${Buffer.from(value).toString('hex')}`;
+      else out[key] = value;
+    }
+    return out;
+  };
   return {
-    models: (row?.models ?? []).map((m) => withDates(m, ['created_at', 'updated_at']) as ModelRow),
-    versions: (row?.versions ?? []).map((v) => withDates(v, ['created_at']) as ModelVersionRow),
-    revisions: (row?.revisions ?? []).map((r) => {
-      const revision = withDates(r, ['created_at']) as RoutingRevisionRow & { bucket_map: unknown };
+    models: rows.models.map(toJson),
+    versions: rows.versions.map(toJson),
+    revisions: rows.revisions.map(toJson),
+  };
+}
+
+/** The rows back with the types the driver returns (dates, bytes); throws on a malformed bucket map. */
+export function routingRowsFromJson(json: RoutingRowsJson): RoutingRows {
+  return {
+    models: json.models.map((m) => withDates(m, ['created_at', 'updated_at']) as unknown as ModelRow),
+    versions: json.versions.map((v) => withDates(v, ['created_at']) as unknown as ModelVersionRow),
+    revisions: json.revisions.map((r) => {
+      const revision = withDates(r, ['created_at']);
       revision.bucket_map = fromByteaJson(revision.bucket_map);
-      return revision as RoutingRevisionRow;
+      return revision as unknown as RoutingRevisionRow;
     }),
   };
 }
 
-function withDates(value: unknown, columns: readonly string[]): Record<string, unknown> {
-  const row = value as Record<string, unknown>;
+function withDates(row: JsonRow, columns: readonly string[]): JsonRow {
+  const out = { ...row };
   for (const column of columns) {
-    if (typeof row[column] === 'string') row[column] = new Date(row[column] as string);
+    if (typeof out[column] === 'string') out[column] = new Date(out[column] as string);
   }
-  return row;
+  return out;
 }
+
+const BYTEA_HEX = /^\\x(?:[0-9a-fA-F]{2})*$/;
 
 /** JSON renders bytea as `\x` followed by hex digits. */
 function fromByteaJson(value: unknown): Uint8Array {
-  if (typeof value !== 'string' || !value.startsWith('\\x'))
-    throw new Error('bucket_map: expected bytea hex');
+  if (typeof value !== 'string' || !BYTEA_HEX.test(value)) {
+    throw new Error('bucket_map: expected bytea as \\x and hex digits');
+  }
   return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
 }
 
