@@ -25,48 +25,76 @@ export interface PredictionLogInput {
 /**
  * Writes a batch in one statement: one array parameter per column, unnested, so a batch of thousands
  * costs 16 parameters and one round trip. A retried batch is harmless: rows already written are skipped.
+ * The arrays are built in one pass over the rows (this runs for every prediction a replica serves);
+ * times travel as epoch milliseconds and become timestamps in SQL.
  */
 export async function insertPredictionLog(db: Executor, rows: readonly PredictionLogInput[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = (pick: (row: PredictionLogInput) => string | number | boolean | null) =>
-    textArray(rows.map(pick));
+  const c = Array.from({ length: 16 }, () => new ArrayBuilder());
+  for (const r of rows) {
+    c[0]?.text(r.requestId);
+    c[1]?.number(r.createdAt.getTime());
+    c[2]?.text(r.model);
+    c[3]?.text(r.assignedVersion);
+    c[4]?.text(r.servedVersion);
+    c[5]?.number(r.revision);
+    c[6]?.text(r.routingKeyHash);
+    c[7]?.boolean(r.sticky);
+    c[8]?.boolean(r.pinned);
+    c[9]?.text(r.inputHash);
+    c[10]?.number(r.latencyMs);
+    c[11]?.text(r.servedFrom);
+    c[12]?.number(r.status);
+    c[13]?.text(r.errorCode);
+    c[14]?.text(r.replicaId);
+    c[15]?.text(r.payloadJson);
+  }
+  const [r, at, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload] = c.map((b) => b.done());
   await sql`
     INSERT INTO prediction_log (
       request_id, created_at, model, assigned_version, served_version, revision, routing_key_hash,
       sticky, pinned, input_hash, latency_ms, served_from, status, error_code, replica_id, payload
     )
-    SELECT r, c, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload::jsonb
+    SELECT r, to_timestamp(at / 1000.0), m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload::jsonb
     FROM unnest(
-      ${column((r) => r.requestId)}::text[],
-      ${column((r) => r.createdAt.toISOString())}::timestamptz[],
-      ${column((r) => r.model)}::text[],
-      ${column((r) => r.assignedVersion)}::text[],
-      ${column((r) => r.servedVersion)}::text[],
-      ${column((r) => r.revision)}::integer[],
-      ${column((r) => r.routingKeyHash)}::text[],
-      ${column((r) => r.sticky)}::boolean[],
-      ${column((r) => r.pinned)}::boolean[],
-      ${column((r) => r.inputHash)}::text[],
-      ${column((r) => r.latencyMs)}::double precision[],
-      ${column((r) => r.servedFrom)}::text[],
-      ${column((r) => r.status)}::smallint[],
-      ${column((r) => r.errorCode)}::text[],
-      ${column((r) => r.replicaId)}::text[],
-      ${column((r) => r.payloadJson)}::text[]
-    ) AS u(r, c, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload)
+      ${r}::text[], ${at}::double precision[], ${m}::text[], ${av}::text[], ${sv}::text[], ${rev}::integer[],
+      ${rk}::text[], ${st}::boolean[], ${pin}::boolean[], ${ih}::text[], ${lat}::double precision[],
+      ${sf}::text[], ${status}::smallint[], ${ec}::text[], ${rep}::text[], ${payload}::text[]
+    ) AS u(r, at, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload)
     ON CONFLICT (request_id, created_at) DO NOTHING
   `.execute(db);
 }
 
+const NEEDS_ESCAPE = /["\\]/;
+
 /**
- * A Postgres array literal of text elements. Built here rather than left to the driver so both
- * engines (node-postgres and PGlite) receive the same plain text parameter.
+ * A Postgres array literal built element by element. Built here rather than left to the driver so
+ * both engines (node-postgres and PGlite) receive the same plain text parameter.
  */
-export function textArray(values: readonly (string | number | boolean | null)[]): string {
-  const parts = values.map((value) => {
-    if (value === null) return 'NULL';
-    const text = String(value);
-    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  });
-  return `{${parts.join(',')}}`;
+class ArrayBuilder {
+  #text = '';
+  #first = true;
+
+  text(value: string | null): void {
+    if (value === null) return this.#add('NULL');
+    const escaped = NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"') : value;
+    this.#add(`"${escaped}"`);
+  }
+
+  number(value: number | null): void {
+    this.#add(value === null ? 'NULL' : String(value));
+  }
+
+  boolean(value: boolean): void {
+    this.#add(value ? 't' : 'f');
+  }
+
+  done(): string {
+    return `{${this.#text}}`;
+  }
+
+  #add(element: string): void {
+    this.#text += this.#first ? element : `,${element}`;
+    this.#first = false;
+  }
 }
