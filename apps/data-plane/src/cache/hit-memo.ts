@@ -6,12 +6,13 @@ import type { PredictionCache } from './prediction-cache.ts';
 export const MAX_MEMO_BODY_BYTES = 4096;
 /** Requests remembered per model table; the oldest goes first. */
 const MAX_MEMO_ENTRIES = 4096;
+/** Bytes of keys and response text remembered per model table (about; UTF-16 doubles it in the heap). */
+const MAX_MEMO_BYTES = 8 * 1024 * 1024;
 
 /** What a repeated request is answered with, and what its telemetry record says. */
 export interface RememberedHit {
-  /** The cache entry this answer was built from, and its outputs (compared by identity). */
+  /** The cache entry this answer was built from. */
   cacheKey: string;
-  outputs: readonly Tensor[];
   /** `name@version` of the version that answered. */
   ref: string;
   revision: number | null;
@@ -33,15 +34,18 @@ export interface RememberedHit {
  * from, so TTLs and evictions apply exactly as they do to the cache itself.
  */
 export class HitMemo {
-  readonly #byTable = new WeakMap<ModelTable, Map<string, RememberedHit>>();
+  readonly #byTable = new WeakMap<ModelTable, Remembered>();
 
   constructor(private readonly cache: PredictionCache) {}
 
   /** The remembered answer for `key` under `table`, while the cache still holds its outputs. */
   get(table: ModelTable, key: string): RememberedHit | undefined {
-    const hit = this.#byTable.get(table)?.get(key);
-    if (hit === undefined || this.cache.memoryGet(hit.cacheKey) !== hit.outputs) return undefined;
-    return hit;
+    const slot = this.#byTable.get(table)?.entries.get(key);
+    if (slot === undefined) return undefined;
+    // Held weakly: an entry the cache evicted must not be kept alive (and its memory held) by the memo.
+    const outputs = slot.outputs.deref();
+    if (outputs === undefined || this.cache.memoryGet(slot.hit.cacheKey) !== outputs) return undefined;
+    return slot.hit;
   }
 
   /** Counts a remembered answer as the in-process hit it is. */
@@ -49,18 +53,43 @@ export class HitMemo {
     this.cache.stats.count(ref, 'hitsMemory');
   }
 
-  remember(table: ModelTable, key: string, hit: RememberedHit): void {
-    let entries = this.#byTable.get(table);
-    if (!entries) {
-      entries = new Map();
-      this.#byTable.set(table, entries);
+  /** Remembers `hit`, built from the cached `outputs` (compared by identity on every use). */
+  remember(table: ModelTable, key: string, hit: RememberedHit, outputs: readonly Tensor[]): void {
+    const bytes = key.length + hit.bodyHead.length + hit.cacheKey.length;
+    if (bytes > MAX_MEMO_BYTES / 64) return;
+    let remembered = this.#byTable.get(table);
+    if (!remembered) {
+      remembered = { entries: new Map(), bytes: 0 };
+      this.#byTable.set(table, remembered);
     }
-    if (entries.size >= MAX_MEMO_ENTRIES && !entries.has(key)) {
-      const oldest = entries.keys().next().value;
-      if (oldest !== undefined) entries.delete(oldest);
+    const { entries } = remembered;
+    const previous = entries.get(key);
+    if (previous) {
+      entries.delete(key);
+      remembered.bytes -= previous.bytes;
     }
-    entries.set(key, hit);
+    while (
+      entries.size > 0 &&
+      (entries.size >= MAX_MEMO_ENTRIES || remembered.bytes + bytes > MAX_MEMO_BYTES)
+    ) {
+      const [oldestKey, oldest] = entries.entries().next().value as [string, Slot];
+      entries.delete(oldestKey);
+      remembered.bytes -= oldest.bytes;
+    }
+    entries.set(key, { hit, outputs: new WeakRef(outputs), bytes });
+    remembered.bytes += bytes;
   }
+}
+
+interface Slot {
+  hit: RememberedHit;
+  outputs: WeakRef<readonly Tensor[]>;
+  bytes: number;
+}
+
+interface Remembered {
+  entries: Map<string, Slot>;
+  bytes: number;
 }
 
 /**

@@ -100,17 +100,21 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     const bodyHead = responseHead(outputs, result.served.ref);
     // Remembered only once it is served from memory: the cache then holds exactly these outputs.
     if (memo !== null && result.servedFrom === 'cache-memory' && (record.sticky || record.pinned)) {
-      hits?.remember(result.table, memo, {
-        cacheKey: record.cacheKey as string,
-        outputs: result.outputs,
-        ref: result.served.ref,
-        revision: record.revision,
-        routingKey,
-        sticky: record.sticky,
-        pinned: record.pinned ?? false,
-        inputHash: record.inputHash,
-        bodyHead,
-      });
+      hits?.remember(
+        result.table,
+        memo,
+        {
+          cacheKey: record.cacheKey as string,
+          ref: result.served.ref,
+          revision: record.revision,
+          routingKey,
+          sticky: record.sticky,
+          pinned: record.pinned ?? false,
+          inputHash: record.inputHash,
+          bodyHead,
+        },
+        result.outputs,
+      );
     }
     return sendJson(reply, bodyHead, request.id, isCached(result.servedFrom));
   };
