@@ -1,11 +1,11 @@
 import type { BenchSettings } from './scenarios/types.ts';
 
-/** `pnpm bench`: each HTTP configuration 3 s warm-up + 10 s measured, in two interleaved rounds. */
+/** `pnpm bench`: each HTTP configuration 3 s warm-up + 10 s measured, in three interleaved rounds. */
 export const FULL_SETTINGS: BenchSettings = {
   mode: 'full',
   warmupS: 3,
   durationS: 10,
-  rounds: 2,
+  rounds: 3,
   connections: 32,
   batchingConnections: 64,
   propagationChanges: 100,

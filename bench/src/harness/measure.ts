@@ -22,6 +22,15 @@ export interface HttpMeasurement {
   totalCpuMsPerRequest: number;
   /** How much each of the target's counters moved during the measured run. */
   counters: Record<string, number>;
+  /** Every round's figures in round order (filled in by the runner; this run's alone until then). */
+  rounds: RoundFigures[];
+}
+
+/** What one round measured for a target: enough to pair it with another target of the same round. */
+export interface RoundFigures {
+  rps: number;
+  serverCpuUs: number;
+  totalCpuUs: number;
 }
 
 /** What to measure: a running server, how to load it, and whose CPU to count. */
@@ -67,6 +76,11 @@ export async function measureHttp(
     cpuMsPerRequest[role] = perRequest;
     total += perRequest;
   }
+  const figures = {
+    rps: load.rps,
+    serverCpuUs: (cpuMsPerRequest.server ?? Number.NaN) * 1000,
+    totalCpuUs: total * 1000,
+  };
   return {
     id: target.id,
     label: target.label,
@@ -75,6 +89,7 @@ export async function measureHttp(
     cpuMsPerRequest,
     totalCpuMsPerRequest: total,
     counters,
+    rounds: [figures],
   };
 }
 

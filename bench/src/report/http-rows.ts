@@ -32,5 +32,6 @@ function toRow(m: HttpMeasurement, floor: HttpMeasurement | undefined): HttpRow 
     totalCpuUsPerRequest: m.totalCpuMsPerRequest * 1000,
     rpsVsFloor: floor ? m.load.rps / floor.load.rps : null,
     serverCpuVsFloor: floorCpu ? serverCpu / floorCpu : null,
+    rounds: m.rounds,
   };
 }

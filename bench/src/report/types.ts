@@ -1,3 +1,4 @@
+import type { RoundFigures } from '../harness/measure.ts';
 import type { PropagationResult } from '../scenarios/propagation.ts';
 import type { RouterResult } from '../scenarios/router.ts';
 import type { BenchSettings, NotRun } from '../scenarios/types.ts';
@@ -26,6 +27,8 @@ export interface HttpRow {
   totalCpuUsPerRequest: number;
   rpsVsFloor: number | null;
   serverCpuVsFloor: number | null;
+  /** Every round's throughput and CPU per request, in round order. */
+  rounds: RoundFigures[];
 }
 
 /** A figure from the issue, what this run measured, and whether it was reached. */

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateTargets } from './targets.ts';
+import type { HttpRow } from './types.ts';
+
+function row(id: string, rounds: Array<[rps: number, serverUs: number]>): HttpRow {
+  const best = rounds.reduce((a, b) => (b[0] > a[0] ? b : a));
+  return {
+    id,
+    label: id,
+    connections: 32,
+    requests: best[0] * 10,
+    durationS: 10,
+    rps: best[0],
+    p50Ms: 1,
+    p99Ms: 2,
+    p999Ms: 3,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    statusCodes: { 200: best[0] * 10 },
+    counters: {},
+    cpuUsPerRequest: { server: best[1] },
+    totalCpuUsPerRequest: best[1],
+    rpsVsFloor: null,
+    serverCpuVsFloor: null,
+    rounds: rounds.map(([rps, serverCpuUs]) => ({ rps, serverCpuUs, totalCpuUs: serverCpuUs })),
+  };
+}
+
+describe('evaluateTargets', () => {
+  it('compares two configurations within each round and reports the median over the rounds', () => {
+    // The machine slowed down in round 2: best-of-rounds would compare the floor's fast round with
+    // the cache's slow one; within each round the ratio is steady.
+    const floor = row('floor', [
+      [20_000, 40],
+      [10_000, 80],
+      [19_000, 42],
+    ]);
+    const hits = row('modelplane-cache-hit', [
+      [15_000, 52],
+      [7_000, 110],
+      [14_000, 60],
+    ]);
+    const targets = evaluateTargets([floor, hits], null, null);
+    const throughput = targets.find((t) => t.target === 'cache hit throughput vs floor');
+    expect(throughput?.measured).toBe('0.74x (rounds: 0.75, 0.70, 0.74)');
+    expect(throughput?.met).toBe(true);
+    const cpu = targets.find((t) => t.target === 'cache hit server CPU/req vs floor');
+    expect(cpu?.measured).toBe('1.38x (rounds: 1.30, 1.38, 1.43)');
+    expect(cpu?.met).toBe(true);
+  });
+});
