@@ -76,7 +76,10 @@ class ArrayBuilder {
   #first = true;
 
   text(value: string | null): void {
-    if (value === null) return this.#add('NULL');
+    if (value === null) {
+      this.#add('NULL');
+      return;
+    }
     const escaped = NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"') : value;
     this.#add(`"${escaped}"`);
   }
