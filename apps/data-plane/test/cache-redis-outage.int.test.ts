@@ -69,7 +69,17 @@ describe('Redis outages', () => {
   });
 
   it('bounds the added latency by the GET timeout when Redis is blackholed, and by nothing once the breaker opens', async () => {
-    await waitFor(async () => (await predict(holed, freshRow())).status === 200, { timeoutMs: 5000 });
+    // The first test restarted Redis: wait until this replica reads Redis again (its reconnect backoff
+    // and breaker may still be running), or the GETs below would fail fast instead of timing out.
+    await waitFor(
+      async () => {
+        const body = freshRow();
+        if ((await predict(a, body)).status !== 200) return false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return (await predict(holed, body)).headers.get('x-cache') === 'hit-redis';
+      },
+      { timeoutMs: 15_000, message: 'the blackholed replica to read Redis before the cut' },
+    );
     const timed = async () => {
       const started = performance.now();
       const res = await predict(holed, freshRow());
