@@ -148,48 +148,6 @@ describe('the prediction log', () => {
   });
 });
 
-describe('PREDICTION_LOG=off', () => {
-  it('serves and keeps its metrics and rollups, but writes no prediction-log rows', async () => {
-    const quiet = await startComposedReplica(stack.databaseUrl, stack.prefix, 'tel-off', {
-      predictionLog: { enabled: false, flushIntervalMs: 100 },
-      rollupFlushIntervalMs: 100,
-    });
-    try {
-      await waitFor(async () => (await fetch(`${quiet.url}/readyz`)).status === 200, { timeoutMs: 30_000 });
-      const ids = ['log-off-1', 'log-off-2', 'log-off-3'];
-      for (const id of ids) {
-        const res = await post(
-          quiet.url,
-          '/v1/models/recs:predict',
-          { instances: [instance] },
-          { 'x-request-id': id },
-        );
-        expect(res.status).toBe(200);
-      }
-      const metrics = await (await fetch(`${quiet.url}/metrics`)).text();
-      // The model splits 50/50, so the three predictions may be spread over both versions' series.
-      const served = metrics
-        .split('\n')
-        .filter((line) => /^modelplane_predictions_total\{model="recs",[^}]*outcome="success"/.test(line))
-        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-      expect(served).toBe(3);
-      // Rollups are written when a minute closes; the replica still keeps them in memory meanwhile.
-      await quiet.dataPlane.telemetry.rollups?.flush(true);
-      const rollups = await stack.database.db
-        .selectFrom('prediction_rollups')
-        .select((eb) => eb.fn.sum<number>('requests').as('requests'))
-        .where('replica_id', '=', 'tel-off')
-        .executeTakeFirst();
-      expect(Number(rollups?.requests)).toBe(3);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await logRows(ids)).toEqual([]);
-      expect(quiet.dataPlane.telemetry.predictionLog).toBeNull();
-    } finally {
-      await quiet.close();
-    }
-  });
-});
-
 describe('payload logging', () => {
   it('stores input and output for every failure and for the configured sample, once turned on', async () => {
     const send = (id: string, body: unknown) =>
