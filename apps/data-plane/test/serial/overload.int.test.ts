@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTfServingServer, stopAllProcesses, type TfServingServer, waitFor } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, registerFile, tfServingModel } from '../serving-stack.ts';
@@ -33,9 +34,6 @@ beforeAll(async () => {
     servingOptions: { maxInFlight: 2, maxQueue: 4, queueTimeoutMs: 600 },
   });
   await admin.traffic.set.mutate({ model: 'bounded', weights: [{ version: '1', weight: 10000 }] });
-  await admin.models.create.mutate({ name: 'heavy' });
-  await registerFile(stack, 'heavy', '1', demo('heavy-mlp', '1.0.0'));
-  await admin.traffic.set.mutate({ model: 'heavy', weights: [{ version: '1', weight: 10000 }] });
   await admin.models.create.mutate({ name: 'light' });
   await registerFile(stack, 'light', '1', conversion);
   await admin.traffic.set.mutate({ model: 'light', weights: [{ version: '1', weight: 10000 }] });
@@ -121,70 +119,56 @@ describe('overload', () => {
     expect(await replica.child.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
   });
 
-  it('a lagging event loop gets new predictions an immediate 503 while health keeps answering', async () => {
+  it('a replica whose event loop keeps falling behind refuses new predictions with 503 while health keeps answering', async () => {
     const replica = await startReplicaProcess(bundle.path, stack, join(dataDir, 'lag'), {
       SHUTDOWN_DRAIN_MS: '0',
       EVENT_LOOP_LAG_LIMIT_MS: '100',
     });
     await waitFor(async () => (await fetch(`${replica.url}/readyz`)).status === 200, { timeoutMs: 20_000 });
-    const heavyBody = {
-      inputs: [
-        {
-          name: 'x',
-          datatype: 'FP32',
-          shape: [256, 256],
-          data: Array.from({ length: 65536 }, (_, i) => (i % 5) / 4),
-        },
-      ],
-    };
-    let running = true;
-    const heavy = (async () => {
-      const statuses: number[] = [];
-      while (running) {
-        const batch = await Promise.all(
-          Array.from({ length: 6 }, () => postJson(`${replica.url}/v2/models/heavy/infer`, heavyBody)),
-        );
-        statuses.push(...batch.map((r) => r.status));
+    const predictUrl = `${replica.url}/v1/models/light:predict`;
+    expect((await postJson(predictUrl, row)).status).toBe(200);
+
+    // A loop that keeps falling behind, made deterministic: the replica is frozen for 200 ms at a
+    // time with only a few ms to run in between (as a process starved of CPU or stuck in long
+    // synchronous work sees it). Real load produces the same lag only by chance on a shared machine.
+    let stalling = true;
+    const stalls = (async () => {
+      while (stalling) {
+        process.kill(replica.child.pid, 'SIGSTOP');
+        await sleep(200);
+        process.kill(replica.child.pid, 'SIGCONT');
+        await sleep(5);
       }
-      return statuses;
     })();
     const light: Array<{ status: number; message?: string }> = [];
     const livez: number[] = [];
-    const until = performance.now() + 8000;
-    while (performance.now() < until) {
-      // Several light predictions per probe: the guard sheds only while the lag persists over two
-      // samples, and a lone probe often lands between such spells.
-      const [health, ...predictions] = await Promise.all([
-        fetch(`${replica.url}/livez`),
-        ...Array.from({ length: 5 }, () => postJson(`${replica.url}/v1/models/light:predict`, row)),
-      ]);
-      for (const prediction of predictions) {
-        light.push({ status: prediction.status, message: prediction.body?.error?.message });
+    try {
+      const until = performance.now() + 3000;
+      while (performance.now() < until) {
+        const [health, ...predictions] = await Promise.all([
+          fetch(`${replica.url}/livez`),
+          ...Array.from({ length: 3 }, () => postJson(predictUrl, row)),
+        ]);
+        for (const prediction of predictions) {
+          light.push({ status: prediction.status, message: prediction.body?.error?.message });
+        }
+        livez.push(health.status);
       }
-      livez.push(health.status);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      stalling = false;
+      await stalls;
+      process.kill(replica.child.pid, 'SIGCONT');
     }
-    running = false;
-    const heavyStatuses = await heavy;
     const shed = light.filter((r) => r.status === 503);
-    console.log(
-      `lag guard: ${shed.length} of ${light.length} light predictions shed; heavy ${heavyStatuses.length}`,
-    );
+    console.log(`lag guard: ${shed.length} of ${light.length} predictions shed while stalled`);
+    expect(livez.length).toBeGreaterThan(0);
     expect(livez.every((s) => s === 200)).toBe(true);
     expect(shed.length).toBeGreaterThan(0);
     for (const r of shed)
       expect(r.message).toMatch(/^the replica is overloaded \(event loop \d+ ms behind\)$/);
     expect(light.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
-    expect([...heavyStatuses, ...light.map((r) => r.status)].filter((s) => s !== 200 && s !== 503)).toEqual(
-      [],
-    );
-    // Once the heavy load stops, predictions are accepted again.
-    await waitFor(
-      async () => (await postJson(`${replica.url}/v1/models/light:predict`, row)).status === 200,
-      {
-        timeoutMs: 5000,
-      },
-    );
+    // Once the loop keeps up again, predictions are accepted again.
+    await waitFor(async () => (await postJson(predictUrl, row)).status === 200, { timeoutMs: 5000 });
     expect(await replica.child.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
   });
 });
