@@ -1,6 +1,12 @@
-import { type PrivateRedis, startRedisServer, waitFor } from '@modelplane/testing';
+import {
+  type BlackholeProxy,
+  type PrivateRedis,
+  startBlackholeProxy,
+  startRedisServer,
+  waitFor,
+} from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BlackholeProxy, instanceOf, post, sharedCache, startBlackholeProxy } from './cache-support.ts';
+import { instanceOf, post, sharedCache } from './cache-support.ts';
 import { demo, type Replica, registerDemo, type Stack, startStack } from './stack.ts';
 
 // Redis is an optimisation: with it stopped or blackholed, predictions go on from the in-process

@@ -1,5 +1,6 @@
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { registerCopyPool } from './copy-pool.ts';
 import { registerSessionOpener } from './sql-session.ts';
 import type { DB } from './types.ts';
 
@@ -79,6 +80,7 @@ async function createPostgres(options: Extract<DbOptions, { kind: 'postgres' }>)
   // A client checked out when its connection drops emits 'error' with no pool listener; its query already rejects.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  registerCopyPool(db, pool);
   const database: Database = {
     db,
     kind: 'postgres',

@@ -1,3 +1,4 @@
+export * from './blackhole-proxy.ts';
 export * from './database.ts';
 export * from './env.ts';
 export * from './global-setup.ts';

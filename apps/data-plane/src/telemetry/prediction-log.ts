@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { type DB, insertPredictionLog, type PredictionLogInput } from '@modelplane/db';
+import { type DB, type PredictionLogInput, writePredictionLog } from '@modelplane/db';
 import type { Kysely } from 'kysely';
 import type { PredictionRecord } from '../pipeline/types.ts';
 import { BatchBuffer, type BufferLogger } from './batch-buffer.ts';
@@ -49,7 +49,7 @@ export function createPredictionLog(
     ...options,
     whenFull: 'drop-oldest',
     sizeOf: (entry) => ROW_BYTES + (entry.payload ? Math.min(entry.payload.bytes, MAX_PAYLOAD_BYTES) : 0),
-    write: (batch) => insertPredictionLog(db, batch.map(toRow)),
+    write: (batch) => writePredictionLog(db, batch.map(toRow)),
     logger,
   });
 }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDb, type Database, migrate } from '../index.ts';
 import { claimLeaderRun } from './leader-jobs.ts';
 import { dropExpiredLogPartitions, ensureLogPartitions, listLogPartitions } from './partitions.ts';
-import { insertPredictionLog, type PredictionLogInput } from './prediction-log.ts';
+import { insertPredictionLog, type PredictionLogInput, writePredictionLog } from './prediction-log.ts';
 import { fleetRollups, upsertRollups } from './rollups.ts';
 
 const testDb = await createTestDatabase();
@@ -80,8 +80,9 @@ describe.each(engines)('monitoring tables on $kind', (engine) => {
       logRow('req-1', at, { payloadJson: payload }),
       logRow('req-2', at, { sticky: false, routingKeyHash: null }),
     ];
-    await insertPredictionLog(db, rows);
-    await insertPredictionLog(db, rows);
+    // The second write is the retry of a batch whose first try committed unseen.
+    await writePredictionLog(db, rows);
+    await writePredictionLog(db, rows);
     const stored = await db
       .selectFrom('prediction_log')
       .selectAll()
@@ -91,6 +92,97 @@ describe.each(engines)('monitoring tables on $kind', (engine) => {
     expect(stored).toHaveLength(2);
     expect(stored[0]?.payload).toEqual(JSON.parse(payload));
     expect(stored[1]).toMatchObject({ sticky: false, routing_key_hash: null, latency_ms: 1.25, status: 200 });
+  });
+
+  it('stores every column as given, whatever characters the text holds', async () => {
+    const { db } = await engine.open();
+    const at = new Date('2026-12-04T10:11:12.345Z');
+    const awkward = 'tab\there\nnew line\r\\N back\\slash "quote" ünï 😀';
+    const rows = [
+      logRow(`odd ${awkward}`, at, {
+        model: `m ${awkward}`,
+        assignedVersion: 'v\t1',
+        servedVersion: null,
+        revision: null,
+        routingKeyHash: null,
+        sticky: false,
+        pinned: true,
+        inputHash: '\\N',
+        latencyMs: 0.000123,
+        servedFrom: null,
+        status: 503,
+        errorCode: 'UNAVAILABLE',
+        replicaId: `r ${awkward}`,
+        payloadJson: JSON.stringify({ input: { text: awkward }, output: [1.5, null] }),
+      }),
+      logRow('plain', at),
+    ];
+    await writePredictionLog(db, rows);
+    const stored = await db
+      .selectFrom('prediction_log')
+      .selectAll()
+      .where(
+        'request_id',
+        'in',
+        rows.map((r) => r.requestId),
+      )
+      .orderBy('request_id')
+      .execute();
+    expect(
+      stored.map((r) => ({
+        requestId: r.request_id,
+        createdAt: new Date(r.created_at).toISOString(),
+        model: r.model,
+        assignedVersion: r.assigned_version,
+        servedVersion: r.served_version,
+        revision: r.revision,
+        routingKeyHash: r.routing_key_hash,
+        sticky: r.sticky,
+        pinned: r.pinned,
+        inputHash: r.input_hash,
+        latencyMs: r.latency_ms,
+        servedFrom: r.served_from,
+        status: r.status,
+        errorCode: r.error_code,
+        replicaId: r.replica_id,
+        payload: r.payload,
+      })),
+    ).toEqual(
+      [...rows]
+        .sort((a, b) => (a.requestId < b.requestId ? -1 : 1))
+        .map(({ payloadJson, createdAt, ...rest }) => ({
+          ...rest,
+          createdAt: createdAt.toISOString(),
+          payload: payloadJson === null ? null : JSON.parse(payloadJson),
+        })),
+    );
+  });
+
+  it('stores a NUL from client text as U+FFFD instead of failing the batch it travels in', async () => {
+    const { db } = await engine.open();
+    const at = new Date();
+    const rows = [
+      logRow('nul-1', at, {
+        model: 'no\u0000such',
+        payloadJson: JSON.stringify({ input: { text: 'a\u0000b', literal: '\\u0000' }, output: null }),
+      }),
+      logRow('nul-2', at),
+    ];
+    await writePredictionLog(db, rows);
+    const stored = await db
+      .selectFrom('prediction_log')
+      .select(['request_id', 'model', 'payload'])
+      .where('request_id', 'in', ['nul-1', 'nul-2'])
+      .orderBy('request_id')
+      .execute();
+    expect(stored).toEqual([
+      {
+        request_id: 'nul-1',
+        model: 'no\uFFFDsuch',
+        payload: { input: { text: 'a\uFFFDb', literal: '\\u0000' }, output: null },
+      },
+      { request_id: 'nul-2', model: 'recs', payload: null },
+    ]);
   });
 
   it('adds rollups written twice for one key instead of replacing them, and merges replicas', async () => {

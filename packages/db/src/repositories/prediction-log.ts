@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
+import { copyPoolFor } from '../copy-pool.ts';
 import type { Executor } from './executor.ts';
+import { copyPredictionLog } from './prediction-log-copy.ts';
+import { storableJson, storableText } from './storable-text.ts';
 
 /** One prediction-log row as the data plane writes it. */
 export interface PredictionLogInput {
@@ -20,6 +23,27 @@ export interface PredictionLogInput {
   replicaId: string;
   /** Ready-made JSON text (`{"input":...,"output":...}`), or null. */
   payloadJson: string | null;
+}
+
+/** Postgres's SQLSTATE for a duplicate key. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Writes a batch of prediction-log rows the cheapest way the engine allows: COPY on a Postgres
+ * server, the unnested INSERT elsewhere (PGlite, inside a transaction). A batch that COPY finds
+ * partly written already (an earlier try committed but its answer was lost) is written again with
+ * the INSERT, which skips the rows already there; every other failure is the caller's to retry.
+ */
+export async function writePredictionLog(db: Executor, rows: readonly PredictionLogInput[]): Promise<void> {
+  if (rows.length === 0) return;
+  const pool = copyPoolFor(db);
+  if (!pool) return insertPredictionLog(db, rows);
+  try {
+    await copyPredictionLog(pool, rows);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    await insertPredictionLog(db, rows);
+  }
 }
 
 /**
@@ -47,7 +71,7 @@ export async function insertPredictionLog(db: Executor, rows: readonly Predictio
     c[12]?.number(r.status);
     c[13]?.text(r.errorCode);
     c[14]?.text(r.replicaId);
-    c[15]?.text(r.payloadJson);
+    c[15]?.text(r.payloadJson === null ? null : storableJson(r.payloadJson));
   }
   const [r, at, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload] = c.map((b) => b.done());
   await sql`
@@ -75,11 +99,12 @@ class ArrayBuilder {
   #text = '';
   #first = true;
 
-  text(value: string | null): void {
-    if (value === null) {
+  text(text: string | null): void {
+    if (text === null) {
       this.#add('NULL');
       return;
     }
+    const value = storableText(text);
     const escaped = NEEDS_ESCAPE.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"') : value;
     this.#add(`"${escaped}"`);
   }

@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PredictionLogInput } from './prediction-log.ts';
+import { storableJson, storableText } from './storable-text.ts';
+
+const COPY_STATEMENT = `COPY prediction_log (
+  request_id, created_at, model, assigned_version, served_version, revision, routing_key_hash,
+  sticky, pinned, input_hash, latency_ms, served_from, status, error_code, replica_id, payload
+) FROM STDIN`;
+
+/**
+ * Writes a batch with COPY: Postgres spends less than half the CPU per row that the unnested
+ * INSERT … ON CONFLICT costs (no array parsing, no speculative insertion), and this runs for
+ * every prediction a fleet serves. COPY is atomic, but it cannot skip rows already present, so a
+ * batch whose earlier try committed unseen fails here with a unique violation (the caller then
+ * falls back to the idempotent INSERT). The pool's query_timeout bounds it as it bounds any query.
+ */
+export async function copyPredictionLog(pool: pg.Pool, rows: readonly PredictionLogInput[]): Promise<void> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.query(copyFrom(COPY_STATEMENT));
+      // `on`, not `once`: a second error after the first (the socket closing) must not go unhandled.
+      stream.on('error', reject);
+      stream.once('finish', resolve);
+      stream.end(copyText(rows));
+    });
+  } catch (error) {
+    failure = error as Error;
+    throw error;
+  } finally {
+    // A COPY cut short by a timeout or a broken socket leaves the connection mid-protocol: destroy it.
+    client.release(failure === undefined || isServerError(failure) ? undefined : failure);
+  }
+}
+
+/** A server-reported error (it has a SQLSTATE) leaves the connection usable; anything else may not. */
+function isServerError(error: Error | undefined): boolean {
+  return error !== undefined && typeof (error as { code?: unknown }).code === 'string';
+}
+
+/** The batch in COPY's text format: tab-separated columns, `\N` for null, one row per line. */
+export function copyText(rows: readonly PredictionLogInput[]): string {
+  let text = '';
+  for (const r of rows) {
+    text += `${field(r.requestId)}\t${r.createdAt.toISOString()}\t${field(r.model)}\t${field(r.assignedVersion)}\t${field(r.servedVersion)}\t${number(r.revision)}\t${field(r.routingKeyHash)}\t${r.sticky ? 't' : 'f'}\t${r.pinned ? 't' : 'f'}\t${field(r.inputHash)}\t${number(r.latencyMs)}\t${field(r.servedFrom)}\t${number(r.status)}\t${field(r.errorCode)}\t${field(r.replicaId)}\t${field(r.payloadJson === null ? null : storableJson(r.payloadJson))}\n`;
+  }
+  return text;
+}
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function field(text: string | null): string {
+  if (text === null) return '\\N';
+  const value = storableText(text);
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : value;
+}
+
+function number(value: number | null): string {
+  return value === null ? '\\N' : String(value);
+}
