@@ -17,7 +17,6 @@ const COPY_STATEMENT = `COPY prediction_log (
  */
 export async function copyPredictionLog(pool: pg.Pool, rows: readonly PredictionLogInput[]): Promise<void> {
   const client = await pool.connect();
-  let failure: Error | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       const stream = client.query(copyFrom(COPY_STATEMENT));
@@ -27,21 +26,17 @@ export async function copyPredictionLog(pool: pg.Pool, rows: readonly Prediction
       stream.end(copyText(rows));
     });
   } catch (error) {
-    failure = error as Error;
+    // A server-reported error (it has a SQLSTATE) leaves the connection usable; a COPY cut short by
+    // a timeout or a broken socket leaves it mid-protocol, so it is destroyed rather than reused.
+    const fromServer = typeof (error as { code?: unknown }).code === 'string';
+    client.release(fromServer ? undefined : (error as Error));
     throw error;
-  } finally {
-    // A COPY cut short by a timeout or a broken socket leaves the connection mid-protocol: destroy it.
-    client.release(failure === undefined || isServerError(failure) ? undefined : failure);
   }
-}
-
-/** A server-reported error (it has a SQLSTATE) leaves the connection usable; anything else may not. */
-function isServerError(error: Error | undefined): boolean {
-  return error !== undefined && typeof (error as { code?: unknown }).code === 'string';
+  client.release();
 }
 
 /** The batch in COPY's text format: tab-separated columns, `\N` for null, one row per line. */
-export function copyText(rows: readonly PredictionLogInput[]): string {
+function copyText(rows: readonly PredictionLogInput[]): string {
   let text = '';
   for (const r of rows) {
     text += `${field(r.requestId)}\t${r.createdAt.toISOString()}\t${field(r.model)}\t${field(r.assignedVersion)}\t${field(r.servedVersion)}\t${number(r.revision)}\t${field(r.routingKeyHash)}\t${r.sticky ? 't' : 'f'}\t${r.pinned ? 't' : 'f'}\t${field(r.inputHash)}\t${number(r.latencyMs)}\t${field(r.servedFrom)}\t${number(r.status)}\t${field(r.errorCode)}\t${field(r.replicaId)}\t${field(r.payloadJson === null ? null : storableJson(r.payloadJson))}\n`;
