@@ -23,6 +23,16 @@ const EnvSchema = z.object({
   REPLICA_STALE_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(30000)),
   // Replicas without a heartbeat for this long drop out of traffic.get (they stopped or lost Postgres).
   REPLICA_LIVE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).default(15000)),
+  // A model's change message carries its routing rows up to this size (JSON bytes); above it, only the
+  // generation, and replicas read Postgres. Keeps a model with big schemas under Redis's pub/sub limit.
+  CHANGE_MESSAGE_MAX_BYTES: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(256 * 1024),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

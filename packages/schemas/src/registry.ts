@@ -18,7 +18,22 @@ export const CachePolicySchema = z
   .strict();
 export type CachePolicy = z.infer<typeof CachePolicySchema>;
 
-const JsonSchemaObject = z.record(z.string(), z.unknown());
+/**
+ * Largest input or output schema a version may carry, as compact JSON. Schemas travel to every
+ * replica inside change messages and heartbeats' tables, so an unbounded one could push a message
+ * past Redis's pub/sub output limit and disconnect the fleet.
+ */
+export const MAX_SCHEMA_BYTES = 256 * 1024;
+
+const JsonSchemaObject = z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
+  const bytes = new TextEncoder().encode(JSON.stringify(schema)).length;
+  if (bytes > MAX_SCHEMA_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `is ${bytes} bytes as JSON; a schema may be at most ${MAX_SCHEMA_BYTES} bytes`,
+    });
+  }
+});
 const MetricsSchema = z.record(
   z.string().min(1).max(64),
   z.number().refine(Number.isFinite, 'must be finite'),

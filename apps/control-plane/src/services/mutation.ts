@@ -50,9 +50,12 @@ export async function runMutation<T>(
       if (audited !== 1) throw new Error(`mutation wrote ${audited} audit rows, expected exactly 1`);
       // Read inside the transaction, so the rows are exactly what the commit makes current.
       for (const message of outbox) {
-        if (message.kind === 'model') {
-          message.rows = routingRowsToJson(await readRoutingRows(tx as Executor, message.model));
-        }
+        if (message.kind !== 'model') continue;
+        const rows = routingRowsToJson(await readRoutingRows(tx as Executor, message.model));
+        // Too big to send to every subscriber at once: the generation alone makes replicas read Postgres.
+        const bytes = Buffer.byteLength(JSON.stringify(rows));
+        if (bytes <= deps.config.CHANGE_MESSAGE_MAX_BYTES) message.rows = rows;
+        else deps.logger.info({ model: message.model, bytes }, 'change message sent without routing rows');
       }
       return value;
     })

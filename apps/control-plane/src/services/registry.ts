@@ -13,6 +13,7 @@ import {
   setVersionStatus,
   updateModelFields,
 } from '@modelplane/db';
+import { jsonSchemaProblem } from '@modelplane/json-schema';
 import {
   BadRequestError,
   ConflictError,
@@ -97,6 +98,8 @@ export function registerVersion(
   principal: Principal,
   input: RegisterVersionInput,
 ): Promise<ModelVersion> {
+  const schemaProblem = invalidSchemaMessage(input);
+  if (schemaProblem !== null) return Promise.reject(new BadRequestError(schemaProblem));
   return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
     // Lock the model so a concurrent archive or traffic change sees a consistent set of versions.
     const model = await requireLockedModel(tx, input.model);
@@ -182,4 +185,18 @@ export function archiveVersion(
     });
     return after;
   });
+}
+
+/**
+ * Compiles the version's schemas as a replica will, so a schema no replica could compile is refused
+ * here with a 400 naming it, instead of making the version unservable after it was accepted.
+ */
+function invalidSchemaMessage(input: RegisterVersionInput): string | null {
+  for (const field of ['inputSchema', 'outputSchema'] as const) {
+    const schema = input[field];
+    if (schema === undefined) continue;
+    const problem = jsonSchemaProblem(schema);
+    if (problem !== null) return `${field}: not a valid JSON Schema: ${problem}`;
+  }
+  return null;
 }

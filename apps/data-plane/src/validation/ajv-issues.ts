@@ -1,4 +1,4 @@
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject } from '@modelplane/json-schema';
 import { describe } from '../protocol/tensor.ts';
 import type { Issue } from './issues.ts';
 

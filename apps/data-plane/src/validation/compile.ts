@@ -1,6 +1,4 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import ajvFormats from 'ajv-formats';
+import { compileJsonSchema, type ValidateFunction } from '@modelplane/json-schema';
 import type { VersionConfig } from '../routing/types.ts';
 
 /** A version's compiled schemas; null where the version declares none. */
@@ -9,32 +7,8 @@ export interface VersionValidators {
   output: ValidateFunction | null;
 }
 
-const addFormats = ajvFormats.default;
-
-// `allErrors`: a 400 names every failing field, not the first (`verbose` keeps the value, for "got X").
-// `strict: false`: registered schemas carry annotations of their own (`x-feature-order`, vendor keys).
-const OPTIONS = {
-  allErrors: true,
-  verbose: true,
-  strict: false,
-  allowUnionTypes: true,
-  logger: false,
-} as const;
-let draft07: Ajv | undefined;
-let draft2020: Ajv2020 | undefined;
-
-function ajvFor(schema: Record<string, unknown>): Ajv | Ajv2020 {
-  const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
-  if (dialect.includes('2020-12')) {
-    draft2020 ??= addFormats(new Ajv2020(OPTIONS));
-    return draft2020;
-  }
-  draft07 ??= addFormats(new Ajv(OPTIONS));
-  return draft07;
-}
-
-// Keyed by the schema's text: every table reload brings new row objects, and Ajv keeps each schema
-// object it compiles, so compiling per object would grow without bound. One entry per distinct schema.
+// Keyed by the schema's text: every table reload brings new row objects, and each compile builds its
+// own Ajv instance, so compiling per object would be slow and grow without bound. One per distinct schema.
 const byText = new Map<string, ValidateFunction>();
 const byVersion = new WeakMap<VersionConfig, VersionValidators>();
 
@@ -43,7 +17,7 @@ function compile(schema: Record<string, unknown> | null): ValidateFunction | nul
   const text = JSON.stringify(schema);
   let validate = byText.get(text);
   if (validate === undefined) {
-    validate = ajvFor(schema).compile(JSON.parse(text) as Record<string, unknown>);
+    validate = compileJsonSchema(schema);
     byText.set(text, validate);
   }
   return validate;

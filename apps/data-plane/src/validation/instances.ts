@@ -1,4 +1,4 @@
-import type { ValidateFunction } from 'ajv';
+import type { ValidateFunction } from '@modelplane/json-schema';
 import type { TensorMeta } from '../backends/types.ts';
 import { featureMappingOf } from '../protocol/features.ts';
 import { isPlainObject } from '../protocol/tensor.ts';

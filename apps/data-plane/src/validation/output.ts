@@ -1,4 +1,4 @@
-import type { ValidateFunction } from 'ajv';
+import type { ValidateFunction } from '@modelplane/json-schema';
 import type { Tensor } from '../backends/types.ts';
 import { encodeColumnar, encodePredictions } from '../protocol/tfserving.ts';
 import { ajvIssues, instancePaths } from './ajv-issues.ts';

@@ -1,0 +1,1 @@
+export { compileJsonSchema, type ErrorObject, jsonSchemaProblem, type ValidateFunction } from './compile.ts';
