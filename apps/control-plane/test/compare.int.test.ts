@@ -54,6 +54,8 @@ describe('metrics.compare', () => {
         ['ghost-1', true],
         ['ghost-2', true, 'conv'],
         ['ghost-3', true, 'some-other-model'],
+        // Feedback scoped to another model never counts for this one's exposure.
+        ['c1', true, 'some-other-model'],
       ],
     );
     const result = await cp.admin.metrics.compare.query({ model: 'conv', window: '1h' });

@@ -57,9 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: maxBodyBytes,
-    // Fastify would trust any x-request-id verbatim; ours must be safe to echo into logs and headers.
+    // The server mints every request id: it is the key feedback joins on, so a caller reusing one
+    // id must not credit one outcome to several exposures. The caller's own id is kept alongside.
     requestIdHeader: false,
-    genReqId: (req) => callerRequestId(req.headers['x-request-id']) ?? randomUUID(),
+    genReqId: () => randomUUID(),
     // One log line per prediction would dominate the hot path; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
@@ -75,9 +76,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('snapshot', null);
   app.decorateRequest('prediction', null);
+  app.decorateRequest('clientRequestId', null);
   app.addHook('onRequest', (request, reply, done) => {
     request.snapshot = deps.routing.snapshot();
     reply.header('x-request-id', request.id);
+    const own = callerRequestId(request.headers['x-request-id']);
+    if (own !== null) {
+      request.clientRequestId = own;
+      request.log = request.log.child({ clientRequestId: own });
+      reply.header('x-client-request-id', own);
+    }
     done();
   });
 

@@ -188,13 +188,19 @@ describe('POST /v1/models/{name}:predict', () => {
     expect(pinned.headers.get('x-model-version')).toBe('recs@3.0.0-rc.1');
   });
 
-  it('echoes a sane caller request id and replaces an unsafe one', async () => {
+  it('mints its own request id every time, and echoes a sane caller id alongside', async () => {
     const body = { instances: recsInstances.slice(0, 1) };
     const sane = await predict('/v1/models/recs:predict', body, { 'x-request-id': 'trace-42.a:b' });
-    expect(sane.headers.get('x-request-id')).toBe('trace-42.a:b');
-    expect(sane.body.requestId).toBe('trace-42.a:b');
+    const again = await predict('/v1/models/recs:predict', body, { 'x-request-id': 'trace-42.a:b' });
+    for (const res of [sane, again]) {
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
+      expect(res.headers.get('x-client-request-id')).toBe('trace-42.a:b');
+    }
+    // A reused caller id never becomes a shared join key for feedback.
+    expect(again.body.requestId).not.toBe(sane.body.requestId);
     const unsafe = await predict('/v1/models/recs:predict', body, { 'x-request-id': `x${'y'.repeat(300)}` });
     expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    expect(unsafe.body.requestId).toBe(unsafe.headers.get('x-request-id'));
+    expect(unsafe.headers.get('x-client-request-id')).toBeNull();
   });
 });

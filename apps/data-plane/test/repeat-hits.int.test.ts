@@ -73,8 +73,10 @@ describe('repeated identical requests', () => {
     const ids = responses.map((r) => r.body.requestId);
     expect(new Set(ids).size).toBe(5);
     const own = await post(url(), keyedBody('user-1'), { 'x-request-id': 'caller-id-7' });
-    expect(own.body.requestId).toBe('caller-id-7');
-    expect(own.headers.get('x-request-id')).toBe('caller-id-7');
+    expect(own.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(own.body.requestId).not.toBe(ids[0]);
+    expect(own.headers.get('x-request-id')).toBe(own.body.requestId);
+    expect(own.headers.get('x-client-request-id')).toBe('caller-id-7');
   });
 
   it('follow a traffic change at once: the same bytes are answered by the newly assigned version', async () => {

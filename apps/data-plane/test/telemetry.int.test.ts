@@ -43,16 +43,33 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  return fetch(`${url}${path}`, {
+// The server mints every request id (the feedback join key); tests label requests with their own
+// x-request-id, which the server keeps alongside, and map each label to the id it minted.
+const minted = new Map<string, string>();
+
+async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify(body),
   });
+  const label = headers['x-request-id'];
+  if (label) {
+    expect(response.headers.get('x-client-request-id')).toBe(label);
+    minted.set(label, response.headers.get('x-request-id') ?? '');
+  }
+  return response;
 }
 
-async function logRows(ids: string[]) {
-  return stack.database.db.selectFrom('prediction_log').selectAll().where('request_id', 'in', ids).execute();
+/** Log rows of the labelled requests, with `request_id` read back as the label. */
+async function logRows(labels: string[]) {
+  const labelOf = new Map(labels.map((label) => [minted.get(label) ?? label, label]));
+  const rows = await stack.database.db
+    .selectFrom('prediction_log')
+    .selectAll()
+    .where('request_id', 'in', [...labelOf.keys()])
+    .execute();
+  return rows.map((row) => ({ ...row, request_id: labelOf.get(row.request_id) ?? row.request_id }));
 }
 
 describe('the prediction log', () => {
@@ -182,7 +199,9 @@ describe('payload logging', () => {
 
 describe('feedback', () => {
   it('accepts valid feedback with 202 whether or not the request id is known, and stores it', async () => {
-    const known = await post(replica.url, '/v1/feedback', { requestId: 'log-sticky', outcome: true });
+    const knownId = minted.get('log-sticky') ?? '';
+    expect(knownId).toMatch(/^[0-9a-f-]{36}$/);
+    const known = await post(replica.url, '/v1/feedback', { requestId: knownId, outcome: true });
     const unknown = await post(replica.url, '/v1/feedback', {
       requestId: 'never-seen',
       outcome: 12.5,
@@ -193,13 +212,13 @@ describe('feedback', () => {
       const found = await stack.database.db
         .selectFrom('prediction_feedback')
         .selectAll()
-        .where('request_id', 'in', ['log-sticky', 'never-seen'])
-        .orderBy('request_id')
+        .where('request_id', 'in', [knownId, 'never-seen'])
+        .orderBy('kind')
         .execute();
       return found.length === 2 && found;
     });
     expect(rows.map((r) => [r.request_id, r.kind, r.value, r.model])).toEqual([
-      ['log-sticky', 'conversion', 1, null],
+      [knownId, 'conversion', 1, null],
       ['never-seen', 'value', 12.5, 'recs'],
     ]);
   });

@@ -40,7 +40,7 @@ export interface CallOptions {
   routingKey?: string;
   /** Pin a version (`2.0.0` or `name@2.0.0`); any non-archived version may be pinned. */
   version?: string;
-  /** Sent as `x-request-id`; the server generates one otherwise. */
+  /** Your own id, sent as `x-request-id`: the server logs it and echoes it as `x-client-request-id`, and mints the request id feedback joins on. */
   requestId?: string;
 }
 

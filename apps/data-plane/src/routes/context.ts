@@ -5,6 +5,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The one routing snapshot this request reads from start to end (null before the first load). */
     snapshot: RoutingSnapshot | null;
+    /** The caller's own `x-request-id` when it sent a sane one; never the join key for feedback. */
+    clientRequestId: string | null;
   }
 }
 

@@ -53,6 +53,8 @@ export async function versionOutcomes(
         (array_agg(f.value ORDER BY f.received_at DESC, f.id DESC) FILTER (WHERE f.kind = 'value'))[1] AS value
       FROM prediction_feedback f
       WHERE f.request_id IN (SELECT request_id FROM exposures)
+        -- Feedback counts only for the model it names (or any, when it names none).
+        AND (f.model IS NULL OR f.model = ${model})
       GROUP BY f.request_id
     ),
     units AS (
