@@ -66,5 +66,9 @@ export function toApiToken(row: ApiTokenRow): ApiToken {
     createdAt: iso(row.created_at),
     revokedAt: row.revoked_at ? iso(row.revoked_at) : null,
     lastUsedAt: row.last_used_at ? iso(row.last_used_at) : null,
+    rate:
+      row.rate_per_second !== null && row.burst !== null
+        ? { perSecond: row.rate_per_second, burst: row.burst }
+        : null,
   };
 }

@@ -57,6 +57,10 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
   'tokens.create': { tier: 'admin', call: (c) => c.tokens.create.mutate({ name: 'matrix', role: 'viewer' }) },
   'tokens.list': { tier: 'admin', call: (c) => c.tokens.list.query() },
   'tokens.revoke': { tier: 'admin', call: (c) => c.tokens.revoke.mutate({ id: 'tok_doesnotexist' }) },
+  'tokens.update': {
+    tier: 'admin',
+    call: (c) => c.tokens.update.mutate({ id: 'tok_doesnotexist', rate: { perSecond: 5, burst: 10 } }),
+  },
   'cache.purge': { tier: 'operator', call: (c) => c.cache.purge.mutate({ model: 'authz', version: '1' }) },
   'metrics.compare': {
     tier: 'viewer',

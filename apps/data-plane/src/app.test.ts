@@ -46,6 +46,7 @@ function snapshot(v: VersionConfig): RoutingSnapshot {
       ],
     ]),
     tokenHashes: new Set([hashToken('secret')]),
+    tokenQuotas: new Map(),
     tokenGeneration: 1,
     source: 'database',
     loadedAt: 0,

@@ -6,6 +6,7 @@ import { HitMemo } from './cache/hit-memo.ts';
 import type { PredictionCache } from './cache/prediction-cache.ts';
 import { registerCacheAndValidation } from './cache/register.ts';
 import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
+import type { TokenQuotas } from './quota/token-quotas.ts';
 import { callerRequestId } from './routes/context.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   backends: BackendManager;
   /** Require a live predict token on model routes; the embedded all-in-one launcher turns it off. */
   predictAuth: boolean;
+  /** Per-token quotas, charged after a predict token is verified; none without. */
+  quotas?: TokenQuotas;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   /** How long a request waits for a version that is still loading before 503 (default 2000 ms). */
@@ -91,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const telemetry = deps.telemetry ?? createTelemetry({ replicaId: 'local', routing: deps.routing });
   registerTelemetry(app, telemetry);
+  deps.quotas?.register(telemetry.registry);
 
   await app.register(healthRoutes, {
     routing: deps.routing,
@@ -111,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         else done();
       });
     }
-    if (deps.predictAuth) models.addHook('onRequest', predictAuthHook());
+    if (deps.predictAuth) models.addHook('onRequest', predictAuthHook(deps.quotas));
     const pipeline = { backends: deps.backends, loadWaitMs, execution: deps.execution, validation, cache };
     await models.register(predictRoutes, { pipeline, hits: new HitMemo(cache) });
     await models.register(oipModelRoutes, { pipeline });

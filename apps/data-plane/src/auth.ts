@@ -1,6 +1,7 @@
 import { hashToken } from '@modelplane/db';
 import type { onRequestHookHandler } from 'fastify';
 import { sendProblem } from './errors.ts';
+import type { TokenQuotas } from './quota/token-quotas.ts';
 import { NOT_LOADED } from './routes/target.ts';
 import type { RoutingSnapshot } from './routing/types.ts';
 
@@ -13,28 +14,38 @@ export function bearerToken(header: string | undefined): string | null {
 
 /** Tokens already found live in a token set; a bound keeps a flood of distinct valid tokens cheap. */
 const MAX_REMEMBERED_TOKENS = 1024;
-const verified = new WeakMap<ReadonlySet<string>, Set<string>>();
+const verified = new WeakMap<ReadonlySet<string>, Map<string, string>>();
 
 /**
- * Whether `token` is live in `snapshot`. A token found live is remembered with the snapshot's token
- * set, so its sha256 is computed once per set rather than on every request. Every token change
- * (a revocation) loads a new set, which starts with nothing remembered; refused tokens are not kept.
+ * The sha256 of `token` when it is live in `snapshot`, else null. A token found live is remembered
+ * with the snapshot's token set, so its sha256 is computed once per set rather than on every request.
+ * Every token change (a revocation) loads a new set, which starts with nothing remembered; refused
+ * tokens are not kept.
  */
-export function isLiveToken(snapshot: RoutingSnapshot, token: string): boolean {
+export function liveTokenHash(snapshot: RoutingSnapshot, token: string): string | null {
   const hashes = snapshot.tokenHashes;
   const known = verified.get(hashes);
-  if (known?.has(token)) return true;
-  if (!hashes.has(hashToken(token))) return false;
-  if (!known) verified.set(hashes, new Set([token]));
-  else if (known.size < MAX_REMEMBERED_TOKENS) known.add(token);
-  return true;
+  const remembered = known?.get(token);
+  if (remembered !== undefined) return remembered;
+  const hash = hashToken(token);
+  if (!hashes.has(hash)) return null;
+  if (!known) verified.set(hashes, new Map([[token, hash]]));
+  else if (known.size < MAX_REMEMBERED_TOKENS) known.set(token, hash);
+  return hash;
+}
+
+/** Whether `token` is live in `snapshot`. */
+export function isLiveToken(snapshot: RoutingSnapshot, token: string): boolean {
+  return liveTokenHash(snapshot, token) !== null;
 }
 
 /**
- * Requires a live predict token. Hashes are compared against the request's snapshot, so a
- * revocation takes effect as soon as the routing state reloads its token set.
+ * Requires a live predict token, then charges the token's quota when it has one (429 with
+ * Retry-After when it is spent). Hashes are compared against the request's snapshot, so a
+ * revocation or a new quota takes effect as soon as the routing state reloads its token set.
  */
-export function predictAuthHook(): onRequestHookHandler {
+export function predictAuthHook(quotas?: TokenQuotas): onRequestHookHandler {
+  let lastQuotas: ReadonlyMap<string, unknown> | null = null;
   return (request, reply, done) => {
     const snapshot = request.snapshot;
     if (!snapshot) {
@@ -42,11 +53,28 @@ export function predictAuthHook(): onRequestHookHandler {
       return;
     }
     const token = bearerToken(request.headers.authorization);
-    if (token === null || !isLiveToken(snapshot, token)) {
+    const hash = token === null ? null : liveTokenHash(snapshot, token);
+    if (hash === null) {
       reply.header('www-authenticate', 'Bearer');
       const message = token === null ? 'missing bearer token' : 'invalid or revoked token';
       sendProblem(request, reply, { code: 'UNAUTHORIZED', message });
       return;
+    }
+    const quota = snapshot.tokenQuotas.get(hash);
+    if (quotas && quota) {
+      if (snapshot.tokenQuotas !== lastQuotas) {
+        lastQuotas = snapshot.tokenQuotas;
+        quotas.retain(snapshot.tokenQuotas);
+      }
+      const retryAfterSeconds = quotas.take(hash, quota);
+      if (retryAfterSeconds > 0) {
+        sendProblem(request, reply, {
+          code: 'TOO_MANY_REQUESTS',
+          message: `token "${quota.name}" is over its quota of ${quota.ratePerSecond} requests per second`,
+          retryAfterSeconds,
+        });
+        return;
+      }
     }
     done();
   };

@@ -12,6 +12,9 @@ import { type CacheSettings, createPredictionCache } from './cache/config.ts';
 import { Admission } from './overload/admission.ts';
 import { attachLifecycle, type Lifecycle } from './overload/lifecycle.ts';
 import { LoadGuard } from './overload/load-guard.ts';
+import { watchFleetSize } from './quota/fleet-size.ts';
+import { TokenQuotas } from './quota/token-quotas.ts';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './routing/heartbeat.ts';
 import { RoutingState } from './routing/routing-state.ts';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/index.ts';
 import type { RequestLimits } from './validation/limits.ts';
@@ -98,10 +101,20 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     logger: options.logger,
     ...options.telemetry,
   });
+  const quotas = new TokenQuotas();
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  // Each replica admits its share of a token's quota, so it needs to know how many share it.
+  const fleetSize = watchFleetSize({
+    db: options.db,
+    intervalMs: heartbeatIntervalMs,
+    liveWindowMs: 3 * heartbeatIntervalMs,
+    onCount: (count) => quotas.setReplicas(count),
+  });
   const app = await buildApp({
     routing,
     backends,
     predictAuth: options.predictAuth,
+    quotas,
     ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     logger: options.logger,
     execution: {
@@ -121,6 +134,7 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
   guard.start();
   app.addHook('onClose', async () => {
     guard.stop();
+    fleetSize.stop();
     // Idempotent: a no-op after the shutdown hook, the flush when the app is closed directly.
     await telemetry.close();
     await routing.close();

@@ -74,6 +74,8 @@ export const SCHEMA_SHAPE = {
     created_at: notNull,
     revoked_at: nullable,
     last_used_at: nullable,
+    rate_per_second: nullable,
+    burst: nullable,
   },
   token_state: {
     id: notNull,

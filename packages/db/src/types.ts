@@ -75,6 +75,9 @@ export interface ApiTokensTable {
   created_at: Generated<Date>;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** Fleet-wide quota of a predict token: requests per second and burst; both null for none. */
+  rate_per_second: number | null;
+  burst: number | null;
 }
 
 export interface TokenStateTable {

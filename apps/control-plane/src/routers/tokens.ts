@@ -1,7 +1,7 @@
 import { listTokens } from '@modelplane/db';
-import { CreateTokenInputSchema, RevokeTokenInputSchema } from '@modelplane/schemas';
+import { CreateTokenInputSchema, RevokeTokenInputSchema, UpdateTokenInputSchema } from '@modelplane/schemas';
 import { toApiToken } from '../mappers.ts';
-import { createToken, revokeApiToken } from '../services/tokens.ts';
+import { createToken, revokeApiToken, updateApiToken } from '../services/tokens.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 export const tokensRouter = router({
@@ -12,4 +12,7 @@ export const tokensRouter = router({
   revoke: adminProcedure
     .input(RevokeTokenInputSchema)
     .mutation(({ ctx, input }) => revokeApiToken(ctx.deps, ctx.principal, input)),
+  update: adminProcedure
+    .input(UpdateTokenInputSchema)
+    .mutation(({ ctx, input }) => updateApiToken(ctx.deps, ctx.principal, input)),
 });

@@ -1,5 +1,19 @@
-import { bumpTokenGeneration, findToken, hashToken, insertToken, revokeToken } from '@modelplane/db';
-import { type ApiToken, ConflictError, type CreateTokenInput, NotFoundError } from '@modelplane/schemas';
+import {
+  bumpTokenGeneration,
+  findToken,
+  hashToken,
+  insertToken,
+  revokeToken,
+  setTokenRate,
+} from '@modelplane/db';
+import {
+  type ApiToken,
+  BadRequestError,
+  ConflictError,
+  type CreateTokenInput,
+  NotFoundError,
+  type UpdateTokenInput,
+} from '@modelplane/schemas';
 import { generateToken, type Principal } from '../auth.ts';
 import type { Deps } from '../deps.ts';
 import { toApiToken } from '../mappers.ts';
@@ -19,6 +33,7 @@ export function createToken(
       role: input.role,
       tokenHash: hashToken(token),
       createdBy: principal.actor,
+      rate: input.rate ?? null,
     });
     const generation = await bumpTokenGeneration(tx);
     publishAfterCommit({ v: 1, kind: 'tokens', generation });
@@ -40,6 +55,32 @@ export function revokeApiToken(deps: Deps, principal: Principal, input: { id: st
     if (!after) throw new NotFoundError(`token ${input.id} not found`);
     await audit({
       action: 'tokens.revoke',
+      target: input.id,
+      before: toApiToken(before),
+      after: toApiToken(after),
+    });
+    return toApiToken(after);
+  });
+}
+
+/** Sets or removes a predict token's quota; replicas pick it up with the next token-set reload. */
+export function updateApiToken(deps: Deps, principal: Principal, input: UpdateTokenInput): Promise<ApiToken> {
+  return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
+    const before = await findToken(tx, input.id);
+    if (!before) throw new NotFoundError(`token ${input.id} not found`);
+    if (before.revoked_at) throw new ConflictError(`token ${input.id} is revoked`);
+    if (before.role !== 'predict' && input.rate !== null) {
+      throw new BadRequestError(
+        `rate: only predict tokens carry a rate; ${input.id} is a ${before.role} token`,
+      );
+    }
+    await setTokenRate(tx, input.id, input.rate);
+    const generation = await bumpTokenGeneration(tx);
+    publishAfterCommit({ v: 1, kind: 'tokens', generation });
+    const after = await findToken(tx, input.id);
+    if (!after) throw new NotFoundError(`token ${input.id} not found`);
+    await audit({
+      action: 'tokens.update',
       target: input.id,
       before: toApiToken(before),
       after: toApiToken(after),

@@ -3,6 +3,9 @@ import type { Kysely } from 'kysely';
 import { errorMessage, type RoutingLogger } from './logger.ts';
 import { type Loop, startLoop } from './timers.ts';
 
+/** How often a replica upserts its heartbeat row unless HEARTBEAT_INTERVAL_MS says otherwise. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2000;
+
 /** Options for {@link startHeartbeats}. */
 export interface HeartbeatOptions {
   db: Kysely<DB>;

@@ -8,10 +8,12 @@ import {
 } from '@modelplane/db';
 import type { Kysely } from 'kysely';
 import { buildModelTable, type LoadedModel } from './build-table.ts';
+import type { TokenQuota } from './types.ts';
 
-/** The live `predict` token hashes and the token generation they were read at. */
+/** The live `predict` token hashes, their quotas and the token generation they were read at. */
 export interface TokenHashes {
   hashes: ReadonlySet<string>;
+  quotas: ReadonlyMap<string, TokenQuota>;
   generation: number;
 }
 
@@ -48,7 +50,11 @@ export async function loadModelTable(db: Kysely<DB>, name: string): Promise<Load
 /** Loads the hashes of live `predict` tokens with the token generation. */
 export async function loadTokenHashes(db: Kysely<DB>): Promise<TokenHashes> {
   const state = await readPredictTokenState(db);
-  return { hashes: new Set(state.hashes), generation: state.generation };
+  return {
+    hashes: new Set(state.hashes),
+    quotas: new Map(state.quotas.map(({ hash, ...quota }) => [hash, quota])),
+    generation: state.generation,
+  };
 }
 
 /** One cheap query for the reconcile loop: what moved since the replica last looked. */

@@ -4,7 +4,7 @@ import type { DB } from '@modelplane/db';
 import type { BusMessage } from '@modelplane/schemas';
 import type { Kysely } from 'kysely';
 import type { BackendManager } from '../backends/types.ts';
-import { type Heartbeats, startHeartbeats } from './heartbeat.ts';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, type Heartbeats, startHeartbeats } from './heartbeat.ts';
 import { errorMessage, type RoutingLogger, silentLogger } from './logger.ts';
 import { ReplicaReport, type RoutingStats } from './replica-report.ts';
 import { RoutingSync } from './routing-sync.ts';
@@ -131,7 +131,7 @@ export class RoutingState implements RoutingView {
     this.#loop = startLoop(() => this.reconcile(), this.#options.reconcileIntervalMs ?? 5000);
     this.#heartbeats = startHeartbeats({
       db,
-      intervalMs: this.#options.heartbeatIntervalMs ?? 2000,
+      intervalMs: this.#options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
       logger: this.#log,
       build: () => ({
         replicaId: this.replicaId,
@@ -171,7 +171,7 @@ export class RoutingState implements RoutingView {
       }
       for (const bad of disk.invalid) this.#log.error(bad, 'disk snapshot table failed validation; skipped');
       const loaded = disk.tables.map((table) => ({ kind: 'table' as const, table, skipped: [] }));
-      const tokens = { hashes: disk.tokenHashes, generation: disk.tokenGeneration };
+      const tokens = { hashes: disk.tokenHashes, quotas: disk.tokenQuotas, generation: disk.tokenGeneration };
       await this.#store.replaceAll(loaded, tokens, 'disk');
       this.#log.warn(
         { savedAt: disk.savedAt, models: disk.tables.length },

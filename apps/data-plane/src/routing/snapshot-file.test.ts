@@ -44,6 +44,7 @@ function snapshot(): RoutingSnapshot {
   return {
     models: new Map([['fraud', table]]),
     tokenHashes: new Set(['b'.repeat(64)]),
+    tokenQuotas: new Map([['b'.repeat(64), { name: 'checkout', ratePerSecond: 50, burst: 100 }]]),
     tokenGeneration: 5,
     source: 'database',
     loadedAt: Date.now(),
@@ -71,6 +72,9 @@ describe('the disk snapshot', () => {
     expect(table?.generation).toBe(7);
     expect(table?.versionsByLabel.get('3')).toEqual(v('mv_3'));
     expect([...(back?.tokenHashes ?? [])]).toEqual(['b'.repeat(64)]);
+    expect([...(back?.tokenQuotas ?? [])]).toEqual([
+      ['b'.repeat(64), { name: 'checkout', ratePerSecond: 50, burst: 100 }],
+    ]);
     for (let i = 0; i < 500; i++) {
       const key = `user-${i}`;
       expect(route(table!.revision!.map, 'salt-1', key)).toBe(route(before.revision!.map, 'salt-1', key));

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactSchema, BackendSchema, CachePolicySchema, ServingOptionsSchema } from '@modelplane/schemas';
 import { z } from 'zod';
-import type { ModelTable, RoutingSnapshot, VersionConfig } from './types.ts';
+import type { ModelTable, RoutingSnapshot, TokenQuota, VersionConfig } from './types.ts';
 import { checkRevision } from './validate.ts';
 
 /** The file a replica keeps its last good snapshot in, under its data directory. */
@@ -27,6 +27,10 @@ const FileSchema = z.object({
   savedAt: z.string(),
   tokenGeneration: z.number(),
   tokenHashes: z.array(z.string()),
+  // Absent in snapshots written before token quotas existed.
+  tokenQuotas: z
+    .array(z.object({ hash: z.string(), name: z.string(), ratePerSecond: z.number(), burst: z.number() }))
+    .optional(),
   models: z.array(
     z.object({
       name: z.string(),
@@ -53,6 +57,7 @@ export interface DiskSnapshot {
   savedAt: string;
   tables: ModelTable[];
   tokenHashes: ReadonlySet<string>;
+  tokenQuotas: ReadonlyMap<string, TokenQuota>;
   tokenGeneration: number;
   invalid: Array<{ model: string; reason: string }>;
 }
@@ -78,6 +83,7 @@ function serialize(snapshot: RoutingSnapshot): string {
     savedAt: new Date().toISOString(),
     tokenGeneration: snapshot.tokenGeneration,
     tokenHashes: [...snapshot.tokenHashes],
+    tokenQuotas: [...snapshot.tokenQuotas].map(([hash, quota]) => ({ hash, ...quota })),
     models,
   };
   return JSON.stringify(file);
@@ -150,6 +156,7 @@ export async function readSnapshotFile(dataDir: string): Promise<DiskSnapshot | 
     savedAt: file.savedAt,
     tables,
     tokenHashes: new Set(file.tokenHashes),
+    tokenQuotas: new Map((file.tokenQuotas ?? []).map(({ hash, ...quota }) => [hash, quota])),
     tokenGeneration: file.tokenGeneration,
     invalid,
   };

@@ -134,7 +134,11 @@ export class SnapshotStore {
     const current = this.#current;
     this.#publish(
       models,
-      tokens ?? { hashes: current?.tokenHashes ?? new Set(), generation: current?.tokenGeneration ?? 0 },
+      tokens ?? {
+        hashes: current?.tokenHashes ?? new Set(),
+        quotas: current?.tokenQuotas ?? new Map(),
+        generation: current?.tokenGeneration ?? 0,
+      },
       source,
     );
   }
@@ -147,6 +151,7 @@ export class SnapshotStore {
     const snapshot: RoutingSnapshot = Object.freeze({
       models,
       tokenHashes: tokens.hashes,
+      tokenQuotas: tokens.quotas,
       tokenGeneration: tokens.generation,
       source,
       loadedAt: Date.now(),

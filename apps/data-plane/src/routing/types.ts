@@ -40,11 +40,20 @@ export interface ModelTable {
   versionsByLabel: ReadonlyMap<string, VersionConfig>;
 }
 
+/** A predict token's fleet-wide quota; this replica enforces its share. `name` labels the metrics. */
+export interface TokenQuota {
+  name: string;
+  ratePerSecond: number;
+  burst: number;
+}
+
 /** One immutable view of all routing state. Each request reads one snapshot from start to end. */
 export interface RoutingSnapshot {
   models: ReadonlyMap<string, ModelTable>;
   /** sha256 hashes of live `predict` tokens. */
   tokenHashes: ReadonlySet<string>;
+  /** Quotas of the live predict tokens that have one, by token hash. */
+  tokenQuotas: ReadonlyMap<string, TokenQuota>;
   tokenGeneration: number;
   /** Where the snapshot came from: the database, or the replica's disk copy when Postgres was unreachable. */
   source: 'database' | 'disk';

@@ -5,6 +5,7 @@ export * from './cache.ts';
 export * from './executor.ts';
 export * from './experiments.ts';
 export * from './feedback.ts';
+export * from './fleet-size.ts';
 export * from './heartbeats.ts';
 export * from './leader-jobs.ts';
 export * from './models.ts';

@@ -17,9 +17,18 @@ export interface ConfigGenerations {
   tokenGeneration: number;
 }
 
-/** The hashes of live `predict` tokens and the token-set generation they belong to. */
+/** A predict token's fleet-wide quota, keyed by its hash; the name labels its metrics. */
+export interface TokenQuotaRow {
+  hash: string;
+  name: string;
+  ratePerSecond: number;
+  burst: number;
+}
+
+/** The hashes of live `predict` tokens, the quotas of those that have one, and their generation. */
 export interface PredictTokenState {
   hashes: string[];
+  quotas: TokenQuotaRow[];
   generation: number;
 }
 
@@ -125,11 +134,19 @@ export async function readConfigGenerations(db: Executor): Promise<ConfigGenerat
 
 /** Live `predict` token hashes with their generation, read in one statement so the two agree. */
 export async function readPredictTokenState(db: Executor): Promise<PredictTokenState> {
-  const { rows } = await sql<{ generation: number; hashes: string[] }>`
+  const { rows } = await sql<{ generation: number; hashes: string[]; quotas: TokenQuotaRow[] | null }>`
     SELECT generation,
            ARRAY(SELECT token_hash FROM api_tokens
-                 WHERE role = 'predict' AND revoked_at IS NULL ORDER BY token_hash) AS hashes
+                 WHERE role = 'predict' AND revoked_at IS NULL ORDER BY token_hash) AS hashes,
+           (SELECT json_agg(json_build_object('hash', token_hash, 'name', name,
+                   'ratePerSecond', rate_per_second, 'burst', burst) ORDER BY token_hash)
+              FROM api_tokens
+             WHERE role = 'predict' AND revoked_at IS NULL AND rate_per_second IS NOT NULL) AS quotas
     FROM token_state`.execute(db);
   const row = rows[0];
-  return { hashes: row?.hashes ?? [], generation: Number(row?.generation ?? 0) };
+  return {
+    hashes: row?.hashes ?? [],
+    quotas: row?.quotas ?? [],
+    generation: Number(row?.generation ?? 0),
+  };
 }

@@ -3,15 +3,45 @@ import { sql } from 'kysely';
 import type { ApiTokenRow } from '../types.ts';
 import type { Executor } from './executor.ts';
 
+/** A predict token's fleet-wide quota: requests per second and the burst above it. */
+export interface TokenRate {
+  perSecond: number;
+  burst: number;
+}
+
 export async function insertToken(
   db: Executor,
-  t: { id: string; name: string; role: string; tokenHash: string; createdBy: string },
+  t: {
+    id: string;
+    name: string;
+    role: string;
+    tokenHash: string;
+    createdBy: string;
+    rate?: TokenRate | null;
+  },
 ): Promise<ApiTokenRow> {
   return db
     .insertInto('api_tokens')
-    .values({ id: t.id, name: t.name, role: t.role, token_hash: t.tokenHash, created_by: t.createdBy })
+    .values({
+      id: t.id,
+      name: t.name,
+      role: t.role,
+      token_hash: t.tokenHash,
+      created_by: t.createdBy,
+      rate_per_second: t.rate?.perSecond ?? null,
+      burst: t.rate?.burst ?? null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Sets (or, with null, removes) a token's quota. */
+export async function setTokenRate(db: Executor, id: string, rate: TokenRate | null): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ rate_per_second: rate?.perSecond ?? null, burst: rate?.burst ?? null })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function findLiveTokenByHash(db: Executor, tokenHash: string): Promise<ApiTokenRow | undefined> {

@@ -62,6 +62,7 @@ export function fakeSnapshot(
   return {
     models: new Map([['m', table]]),
     tokenHashes: new Set(),
+    tokenQuotas: new Map(),
     tokenGeneration: 1,
     source: 'database',
     loadedAt: 0,
