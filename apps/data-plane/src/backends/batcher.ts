@@ -1,4 +1,5 @@
 import { concat, signatureOf, sliceRows } from './batch-tensors.ts';
+import { RunSkippedError } from './onnx-runner.ts';
 import { validateInputs } from './onnx-tensors.ts';
 import type { BackendStats, FlushReason } from './stats.ts';
 import type { ModelRunner, Tensor } from './types.ts';
@@ -125,7 +126,8 @@ export class Batcher {
         if (this.#queues.get(key) === queue) this.#queues.delete(key);
       }
     }
-    settle(item, () => item.reject(item.signal?.reason));
+    // It left before its batch went: nothing ran for it.
+    settle(item, () => item.reject(new RunSkippedError(this.ref)));
   }
 
   #flush(key: string, queue: Queue, reason: FlushReason, maxDelayMs: number): void {
@@ -155,8 +157,9 @@ export class Batcher {
     const deadlineAt = deadlines.every((d) => d !== undefined) ? Math.max(...deadlines) : undefined;
     let waiting = items.length;
     for (const item of items) {
+      // A member that gives up stops waiting in the caller (runInference); its own promise settles
+      // with the batch, so its admission slot is held while the batch really runs.
       item.onAbort = () => {
-        settle(item, () => item.reject(item.signal?.reason));
         waiting -= 1;
         if (waiting === 0) controller.abort(item.signal?.reason);
       };

@@ -23,6 +23,14 @@ export class RunnerClosedError extends Error {
   }
 }
 
+/** The request's deadline passed before its run started, so nothing ran (counted as `skipped`). */
+export class RunSkippedError extends Error {
+  constructor(ref: string) {
+    super(`${ref}: the deadline passed before the run started`);
+    this.name = 'RunSkippedError';
+  }
+}
+
 /**
  * One onnxruntime-node InferenceSession for one model version. Requests are validated against the
  * session's own metadata before they reach the runtime; outputs come back as flat Tensors.
@@ -61,10 +69,14 @@ export class OnnxRunner implements ModelRunner {
     }
   }
 
-  /** Validates and runs one request. An abort stops the wait; the run itself finishes in the runtime. */
+  /**
+   * Validates and runs one request. A request whose signal aborted before dispatch is skipped; once
+   * dispatched, the run cannot be interrupted, so the promise settles when it ends (the caller may
+   * stop waiting sooner, but whatever counts concurrency must wait for this).
+   */
   async infer(inputs: readonly Tensor[], options: { signal?: AbortSignal } = {}): Promise<Tensor[]> {
     if (this.closing) throw new RunnerClosedError(this.ref);
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw new RunSkippedError(this.ref);
     validateInputs(inputs, this.inputs);
     const feeds: Record<string, ort.Tensor> = {};
     for (const tensor of inputs) feeds[tensor.name] = toOrtTensor(tensor);
@@ -72,7 +84,7 @@ export class OnnxRunner implements ModelRunner {
     this.inFlight.add(run);
     const settle = () => this.inFlight.delete(run);
     run.then(settle, settle);
-    const result = await untilAborted(run, options.signal);
+    const result = await run;
     return this.outputs.map((meta) => fromOrtTensor(meta, result[meta.name]));
   }
 

@@ -21,10 +21,20 @@ ort.InferenceSession.create(workerData.bytes, workerData.options).then(
   },
   (error) => parentPort.postMessage({ type: 'failed', message: describe(error) }),
 );
-parentPort.on('message', async (message) => {
-  if (message.type === 'close') {
-    if (session) await session.release().catch(() => {});
-    process.exit(0);
+// Runs go one at a time, in arrival order: a worker is one unit of concurrency, its queue is what
+// the parent bounds, and a run whose deadline passed while it queued is skipped, not started.
+const queue = [];
+let running = false;
+async function drain() {
+  if (running) return;
+  running = true;
+  while (queue.length > 0) await run(queue.shift());
+  running = false;
+}
+async function run(message) {
+  if (message.deadline !== undefined && Date.now() >= message.deadline) {
+    parentPort.postMessage({ type: 'result', id: message.id, skipped: true });
+    return;
   }
   try {
     const feeds = {};
@@ -40,5 +50,13 @@ parentPort.on('message', async (message) => {
   } catch (error) {
     parentPort.postMessage({ type: 'result', id: message.id, error: describe(error) });
   }
+}
+parentPort.on('message', async (message) => {
+  if (message.type === 'close') {
+    if (session) await session.release().catch(() => {});
+    process.exit(0);
+  }
+  queue.push(message);
+  void drain();
 });
 `;

@@ -64,7 +64,8 @@ export interface AdmissionGauge {
 /** One in-process execution (an ONNX session run, batched or not), timed from the caller's side. */
 export interface LocalRun {
   version: string;
-  outcome: 'ok' | 'error';
+  /** `skipped`: the deadline passed before the run started, so nothing ran. */
+  outcome: 'ok' | 'error' | 'skipped';
   latencyMs: number;
 }
 

@@ -37,7 +37,11 @@ export interface InferOptions {
 export interface ModelRunner {
   readonly inputs: readonly TensorMeta[];
   readonly outputs: readonly TensorMeta[];
-  /** Runs one request; `signal` aborts waiting (a run already inside an in-process runtime completes). */
+  /**
+   * Runs one request. `signal` aborted before dispatch skips the run; after dispatch, remote runners
+   * abandon the call, while in-process runs cannot be interrupted: their promise settles only when
+   * the run ends, so admission can hold the request's slot until the work is really done.
+   */
   infer(inputs: readonly Tensor[], options?: InferOptions): Promise<Tensor[]>;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import { RunnerClosedError, untilAborted } from './onnx-runner.ts';
+import { UnavailableError } from '../errors.ts';
+import { RunnerClosedError, RunSkippedError } from './onnx-runner.ts';
 import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs, zerosFor } from './onnx-tensors.ts';
 import { ONNX_WORKER_SOURCE } from './onnx-worker-source.ts';
-import type { ModelRunner, Tensor, TensorMeta } from './types.ts';
+import type { InferOptions, ModelRunner, Tensor, TensorMeta } from './types.ts';
 
 /** What {@link WorkerOnnxRunner.start} needs: verified model bytes and the pool size. */
 export interface WorkerRunnerOptions {
@@ -12,7 +13,12 @@ export interface WorkerRunnerOptions {
   ref: string;
   threads: number;
   intraOpThreads: number;
+  /** Requests one worker may hold (running and queued) before more are refused; default 64. */
+  maxQueuePerWorker?: number;
 }
+
+/** Requests one worker may hold before the runner refuses more (503): a bound on its queue. */
+export const DEFAULT_MAX_QUEUE_PER_WORKER = 64;
 
 interface Feed {
   name: string;
@@ -25,7 +31,7 @@ interface Slot {
   worker: Worker;
   busy: number;
   dead: boolean;
-  pending: Map<number, { resolve(outputs: Feed[]): void; reject(error: unknown): void }>;
+  pending: Map<number, { resolve(outputs: Feed[]): void; reject(error: unknown): void; ref: string }>;
 }
 
 type ReadyMessage = {
@@ -50,6 +56,7 @@ export class WorkerOnnxRunner implements ModelRunner {
     private readonly slots: Slot[],
     readonly inputs: readonly TensorMeta[],
     readonly outputs: readonly TensorMeta[],
+    private readonly maxQueuePerWorker: number,
   ) {}
 
   /** Starts `threads` workers, each creating a session from `bytes`, and warms every one of them. */
@@ -67,9 +74,10 @@ export class WorkerOnnxRunner implements ModelRunner {
       slots,
       first.value.ready.inputs.map(toTensorMeta),
       first.value.ready.outputs.map(toTensorMeta),
+      options.maxQueuePerWorker ?? DEFAULT_MAX_QUEUE_PER_WORKER,
     );
     try {
-      await Promise.all(slots.map((slot) => runner.#send(slot, runner.inputs.map(zerosFor))));
+      await Promise.all(slots.map((slot) => runner.#send(slot, runner.inputs.map(zerosFor), undefined)));
     } catch (error) {
       await runner.close();
       throw error;
@@ -77,15 +85,28 @@ export class WorkerOnnxRunner implements ModelRunner {
     return runner;
   }
 
-  async infer(inputs: readonly Tensor[], options: { signal?: AbortSignal } = {}): Promise<Tensor[]> {
+  /**
+   * Runs one request on the least busy worker. Skipped when its deadline passed before dispatch (here,
+   * or in the worker's queue); refused with 503 when every worker already holds its queue's worth.
+   * Settles when the worker is done with it, so admission counts the run until it really ends.
+   */
+  async infer(inputs: readonly Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
     if (this.#closing) throw new RunnerClosedError(this.ref);
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw new RunSkippedError(this.ref);
     validateInputs(inputs, this.inputs);
     const live = this.slots.filter((s) => !s.dead);
     if (live.length === 0) throw new Error(`${this.ref}: every inference worker has exited`);
     const slot = live.reduce((best, s) => (s.busy < best.busy ? s : best));
-    const run = this.#send(slot, inputs);
-    const result = await untilAborted(run, options.signal);
+    if (slot.busy >= this.maxQueuePerWorker) {
+      throw new UnavailableError(
+        `${this.ref}: every inference worker already holds ${this.maxQueuePerWorker} requests`,
+        1,
+      );
+    }
+    // Workers have their own clocks' origin: the deadline crosses as wall-clock milliseconds.
+    const deadline =
+      options.deadlineAt === undefined ? undefined : Date.now() + (options.deadlineAt - performance.now());
+    const result = await this.#send(slot, inputs, deadline);
     const byName = new Map(result.map((f) => [f.name, f]));
     return this.outputs.map((meta) => fromOrtTensor(meta, byName.get(meta.name) as unknown as ort.OnnxValue));
   }
@@ -105,7 +126,7 @@ export class WorkerOnnxRunner implements ModelRunner {
     return this.#closing;
   }
 
-  #send(slot: Slot, inputs: readonly Tensor[]): Promise<Feed[]> {
+  #send(slot: Slot, inputs: readonly Tensor[], deadline: number | undefined): Promise<Feed[]> {
     const id = this.#nextId++;
     const feeds: Feed[] = inputs.map((t) => {
       const tensor = toOrtTensor(t);
@@ -113,8 +134,8 @@ export class WorkerOnnxRunner implements ModelRunner {
     });
     slot.busy += 1;
     return new Promise<Feed[]>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ type: 'run', id, feeds });
+      slot.pending.set(id, { resolve, reject, ref: this.ref });
+      slot.worker.postMessage({ type: 'run', id, feeds, deadline });
     }).finally(() => {
       slot.busy -= 1;
     });
@@ -144,14 +165,22 @@ function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: Ready
   return new Promise((resolve, reject) => {
     worker.on(
       'message',
-      (message: { type: string; id?: number; outputs?: Feed[]; error?: string; message?: string }) => {
+      (message: {
+        type: string;
+        id?: number;
+        outputs?: Feed[];
+        error?: string;
+        skipped?: boolean;
+        message?: string;
+      }) => {
         if (message.type === 'ready') resolve({ slot, ready: message as unknown as ReadyMessage });
         else if (message.type === 'failed') reject(new Error(`${options.ref}: ${message.message}`));
         else if (message.type === 'result' && message.id !== undefined) {
           const entry = slot.pending.get(message.id);
           slot.pending.delete(message.id);
           if (!entry) return;
-          if (message.error !== undefined) entry.reject(new Error(message.error));
+          if (message.skipped) entry.reject(new RunSkippedError(entry.ref));
+          else if (message.error !== undefined) entry.reject(new Error(message.error));
           else entry.resolve(message.outputs ?? []);
         }
       },

@@ -1,6 +1,7 @@
 import { DomainError } from '@modelplane/schemas';
 import type { FastifyBaseLogger } from 'fastify';
 import { Batcher, batcherFor } from '../backends/batcher.ts';
+import { RunSkippedError, untilAborted } from '../backends/onnx-runner.ts';
 import type { BackendStats } from '../backends/stats.ts';
 import type { BackendManager, ModelRunner, Tensor } from '../backends/types.ts';
 import { type Problem, UnavailableError } from '../errors.ts';
@@ -114,12 +115,17 @@ export async function runInference(
     if (admitted && !admitted.ok) {
       return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
     }
+    let running: Promise<Tensor[]>;
     try {
-      const outputs = await execute(runner, inputs, version, signal, deadline.at, execution?.stats);
-      return { ok: true, outputs };
-    } finally {
-      if (admitted) admitted.release();
+      running = execute(runner, inputs, version, signal, deadline.at, execution?.stats);
+    } catch (error) {
+      running = Promise.reject(error);
     }
+    // The slot is held until the run itself ends: at the deadline the caller gets its 504 at once,
+    // but an in-process run goes on inside the runtime and still takes a core, so it still counts.
+    if (admitted) running.then(admitted.release, admitted.release);
+    const outputs = await untilAborted(running, signal);
+    return { ok: true, outputs };
   } catch (error) {
     if (signal.aborted) return deadlineExceeded(deadline);
     if (error instanceof DomainError) {
@@ -154,11 +160,11 @@ function execute(
   // Remote backends time each HTTP attempt themselves; in-process runs are timed here.
   if (!stats || version.backend.kind !== 'onnx') return running;
   const started = performance.now();
-  const record = (outcome: 'ok' | 'error') =>
+  const record = (outcome: 'ok' | 'error' | 'skipped') =>
     stats.recordRun({ version: version.ref, outcome, latencyMs: performance.now() - started });
   running.then(
     () => record('ok'),
-    () => record('error'),
+    (error: unknown) => record(error instanceof RunSkippedError ? 'skipped' : 'error'),
   );
   return running;
 }
