@@ -48,7 +48,10 @@ describe('the data-plane client against a listening replica', () => {
     expect(row.predictions).toHaveLength(3);
     const inputs = Object.fromEntries(order.map((f, j) => [f, rows.map((r) => r[j])]));
     const columnar = await client.predict('recs', { inputs, version: '2.0.0', requestId: 'client-req-1' });
-    expect(columnar).toMatchObject({ modelVersion: 'recs@2.0.0', requestId: 'client-req-1' });
+    // The server mints the request id feedback joins on; the caller's own id is only logged alongside.
+    expect(columnar).toMatchObject({ modelVersion: 'recs@2.0.0', requestId: expect.any(String) });
+    expect(columnar.requestId).not.toBe('client-req-1');
+    expect(columnar.requestId).not.toBe(row.requestId);
     expect((columnar.outputs as { top_items: number[][] }).top_items).toHaveLength(3);
   });
 
