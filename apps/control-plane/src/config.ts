@@ -61,7 +61,10 @@ const EnvSchema = z.object({
       .string()
       .optional()
       .transform((value, ctx) => {
-        const entries = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+        const entries = (value ?? '')
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean);
         const bad = entries.find((entry) => !isAddressOrCidr(entry));
         if (bad === undefined) return entries as readonly string[];
         ctx.addIssue({ code: 'custom', message: `'${bad}' is not an IP address or CIDR range` });

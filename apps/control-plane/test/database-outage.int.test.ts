@@ -54,7 +54,8 @@ async function call(
 ): Promise<{ status: number; text: string; body: unknown }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const query = method === 'GET' && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : '';
+  const query =
+    method === 'GET' && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : '';
   const response = await fetch(`${url}/trpc/${path}${query}`, {
     method,
     headers,
@@ -79,9 +80,19 @@ describe('while Postgres is unreachable', () => {
       const { status, text, body } = await call('models.list', 'GET', token());
       expect(status).toBe(expected);
       const error = (body as { error: { message: string; data: Record<string, unknown> } }).error;
-      expect(error.message).toBe(expected === 503 ? 'service unavailable; try again shortly' : 'internal error');
+      expect(error.message).toBe(
+        expected === 503 ? 'service unavailable; try again shortly' : 'internal error',
+      );
       expect(error.data).not.toHaveProperty('stack');
-      for (const leak of ['127.0.0.1', String(proxy.port), 'ECONN', 'onnection', 'terminated', 'postgres', '    at ']) {
+      for (const leak of [
+        '127.0.0.1',
+        String(proxy.port),
+        'ECONN',
+        'onnection',
+        'terminated',
+        'postgres',
+        '    at ',
+      ]) {
         expect(text).not.toContain(leak);
       }
       // The operator still sees what went wrong.
