@@ -1,4 +1,3 @@
-import type { AuditEntry } from '@modelplane/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
 import { ADMIN_TOKEN, type Harness, startControlPlane } from './harness.ts';
@@ -29,7 +28,7 @@ async function createModel(cp: Harness, name: string, headers: Record<string, st
   return response.headers.get('x-request-id');
 }
 
-async function auditOf(cp: Harness, target: string): Promise<AuditEntry> {
+async function auditOf(cp: Harness, target: string) {
   const [entry] = await cp.admin.audit.list.query({ target, limit: 1 });
   if (!entry) throw new Error(`no audit row for ${target}`);
   return entry;
