@@ -84,8 +84,9 @@ describe('audit', () => {
     expect(entries[0]).toMatchObject({ actor: 'bootstrap-admin', actorRole: 'admin', target: 'recs' });
     expect(await cp.json<AuditEntry[]>(['audit', 'list', '--limit', '2'])).toHaveLength(2);
     const table = await cp.cli(['audit', '--target', 'recs@1.0.0']);
+    // Each change names the request that made it and where it came from (this CLI, on loopback).
     expect(table.stdout).toMatch(
-      /^ID\s+AT\s+ACTOR\s+ROLE\s+ACTION\s+TARGET\n\d+\s+\S+ \S+\s+bootstrap-admin\s+admin\s+versions\.register\s+recs@1\.0\.0\n$/,
+      /^ID\s+AT\s+ACTOR\s+ROLE\s+ACTION\s+TARGET\s+FROM\s+REQUEST\n\d+\s+\S+ \S+\s+bootstrap-admin\s+admin\s+versions\.register\s+recs@1\.0\.0\s+(::ffff:)?127\.0\.0\.1\s+[0-9a-f-]{36}\n$/,
     );
   });
 });

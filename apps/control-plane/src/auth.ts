@@ -3,10 +3,19 @@ import { findLiveTokenByHash, hashToken, touchToken } from '@modelplane/db';
 import type { Role } from '@modelplane/schemas';
 import type { Deps } from './deps.ts';
 
-/** Who is calling: the actor name goes into every audit row. */
+/** Where a call came from: both go into the audit row of the mutation it makes. */
+export interface RequestOrigin {
+  /** Minted by the server per request and returned as `x-request-id`. */
+  requestId: string;
+  /** The peer address, or the client X-Forwarded-For names when the peer is in TRUSTED_PROXIES. */
+  sourceAddress: string;
+}
+
+/** Who is calling: the actor name (and, over HTTP, the request's origin) goes into every audit row. */
 export interface Principal {
   actor: string;
   role: Role;
+  origin?: RequestOrigin;
 }
 
 /** `mpt_<id>_<secret>`: the id lets operators name a token without ever seeing its secret again. */

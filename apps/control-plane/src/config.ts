@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseHostAllowlist } from '@modelplane/schemas';
 import { z } from 'zod';
 import { MonitoringEnvShape } from './services/monitoring/config.ts';
@@ -53,7 +54,34 @@ const EnvSchema = z.object({
         }
       }),
   ),
+  // Peers (addresses or CIDRs) whose X-Forwarded-For names the real caller in audit rows; empty trusts none.
+  TRUSTED_PROXIES: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const entries = (value ?? '')
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean);
+        const bad = entries.find((entry) => !isAddressOrCidr(entry));
+        if (bad === undefined) return entries as readonly string[];
+        ctx.addIssue({ code: 'custom', message: `'${bad}' is not an IP address or CIDR range` });
+        return z.NEVER;
+      }),
+  ),
 });
+
+/** `10.0.0.7`, `10.0.0.0/8`, `::1` or `fd00::/8`: what Fastify's trustProxy list accepts. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
 
 export type ControlPlaneConfig = z.infer<typeof EnvSchema> & { embedded: boolean };
 

@@ -54,6 +54,8 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     before: row.before,
     after: row.after,
     createdAt: iso(row.created_at),
+    requestId: row.request_id,
+    sourceAddress: row.source_address,
   };
 }
 

@@ -1,11 +1,11 @@
-import { type CreateFastifyContextOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { randomUUID } from 'node:crypto';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { authenticate, bearerToken } from './auth.ts';
+import { contextFactory } from './context.ts';
 import type { Deps } from './deps.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
-import type { Context } from './trpc.ts';
 
 export interface ServerOptions {
   loggerInstance?: FastifyBaseLogger;
@@ -19,6 +19,15 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     routerOptions: { maxParamLength: 500 },
+    // Every request gets an id of ours (a caller's x-request-id is not trusted): it goes into the
+    // audit row and back to the caller, so the two can be matched.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    // request.ip honours X-Forwarded-For only from these peers; otherwise it is the socket's address.
+    trustProxy: deps.config.TRUSTED_PROXIES.length > 0 ? [...deps.config.TRUSTED_PROXIES] : false,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -35,10 +44,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: async ({ req }: CreateFastifyContextOptions): Promise<Context> => ({
-        deps,
-        principal: await authenticate(deps, bearerToken(req.headers.authorization)),
-      }),
+      createContext: contextFactory(deps),
     },
   });
   return app;

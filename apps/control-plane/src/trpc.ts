@@ -15,9 +15,12 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
+    // An unexpected error that escaped the mapping below (e.g. raised while building the context)
+    // carries the raw message of its cause, which may name hosts and ports: never send that.
+    const raw = error.code === 'INTERNAL_SERVER_ERROR' && error.cause !== undefined && !zod;
     return {
       ...shape,
-      message: zod ? describeZodError(zod) : shape.message,
+      message: zod ? describeZodError(zod) : raw ? 'internal error' : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,

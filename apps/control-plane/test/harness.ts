@@ -26,8 +26,8 @@ export interface Harness {
 
 const silentLogger = { info() {}, warn() {}, error() {} };
 
-/** A real control plane on a random port, with its own database and Redis prefix. */
-export async function startControlPlane(): Promise<Harness> {
+/** A real control plane on a random port, with its own database and Redis prefix; `env` adds settings. */
+export async function startControlPlane(env: Record<string, string> = {}): Promise<Harness> {
   const testDb = await createTestDatabase();
   const database = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
   const prefix = randomPrefix('cp');
@@ -37,6 +37,7 @@ export async function startControlPlane(): Promise<Harness> {
     REDIS_URL: testRedisUrl(),
     MODELPLANE_PREFIX: prefix,
     MODELPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...env,
   });
   const deps: Deps = {
     config,

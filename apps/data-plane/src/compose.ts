@@ -77,6 +77,9 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     intraOpThreads: options.intraOpThreads ?? 1,
     ...(serving.remote && { remote: serving.remote }),
     ...(maxDeadlineMs !== undefined && { defaultTimeoutMs: maxDeadlineMs }),
+    ...(serving.shutdown?.backendCloseMs !== undefined && {
+      closeTimeoutMs: serving.shutdown.backendCloseMs,
+    }),
     stats,
   });
   const guard = new LoadGuard(serving.guard ?? {}, stats);

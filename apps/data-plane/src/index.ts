@@ -7,4 +7,5 @@ export type { CacheStatsSnapshot, VersionCacheCounters } from './cache/stats.ts'
 export { createDataPlane, type DataPlane, type DataPlaneOptions } from './compose.ts';
 export { ConfigError, type DataPlaneConfig, parseConfig } from './config.ts';
 export { InvalidInputError, type Problem, STATUS_BY_CODE, UnavailableError } from './errors.ts';
+export { isLoopbackHost, type PredictAuthDecision, resolvePredictAuth } from './predict-auth.ts';
 export { TelemetryEnvShape, telemetrySettings } from './telemetry/config.ts';

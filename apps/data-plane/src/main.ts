@@ -7,11 +7,21 @@ import { servingSettings } from './backends/serving-config.ts';
 import { cacheSettings, requestLimits } from './cache/config.ts';
 import { createDataPlane } from './compose.ts';
 import { ConfigError, parseConfig } from './config.ts';
+import { resolvePredictAuth } from './predict-auth.ts';
 import { telemetrySettings } from './telemetry/config.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env, `${hostname()}-${process.pid}`);
   const logger = pino({ level: config.LOG_LEVEL, name: 'data-plane' });
+  const predictAuth = resolvePredictAuth({
+    setting: config.PREDICT_AUTH,
+    host: config.HOST,
+    embedded: false,
+  });
+  if (predictAuth.warning) {
+    logger.warn({ host: config.HOST }, predictAuth.warning);
+    console.error(predictAuth.warning);
+  }
   const dataDir = resolve(config.MODELPLANE_DATA_DIR);
 
   const database = await createDb({
@@ -33,7 +43,7 @@ async function main(): Promise<void> {
     dataDir,
     replicaId: config.REPLICA_ID,
     logger,
-    predictAuth: config.PREDICT_AUTH === 'on',
+    predictAuth: predictAuth.enabled,
     maxBodyBytes: config.MAX_BODY_BYTES,
     reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,

@@ -3,7 +3,12 @@ import {
   type ControlPlaneConfig,
   parseConfig as parseControlPlaneConfig,
 } from '@modelplane/control-plane';
-import { CacheEnvShape, ServingEnvShape, TelemetryEnvShape } from '@modelplane/data-plane';
+import {
+  CacheEnvShape,
+  resolvePredictAuth,
+  ServingEnvShape,
+  TelemetryEnvShape,
+} from '@modelplane/data-plane';
 import { z } from 'zod';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -34,9 +39,16 @@ const DataPlaneEnvSchema = z.object({
 });
 
 export type ServerConfig = ControlPlaneConfig &
-  Omit<z.infer<typeof DataPlaneEnvSchema>, 'PREDICT_AUTH'> & { predictAuth: boolean };
+  Omit<z.infer<typeof DataPlaneEnvSchema>, 'PREDICT_AUTH'> & {
+    predictAuth: boolean;
+    /** Set when PREDICT_AUTH=off on a non-loopback HOST: main prints it loudly. */
+    predictAuthWarning: string | null;
+  };
 
-/** Parses both halves; predict auth is off by default only in the embedded mode (no DATABASE_URL). */
+/**
+ * Parses both halves. Predict auth is off by default only in the embedded mode (no DATABASE_URL)
+ * listening on a loopback address; on any other HOST it is on unless PREDICT_AUTH=off says otherwise.
+ */
 export function parseServerConfig(env: Record<string, string | undefined>): ServerConfig {
   const controlPlane = parseControlPlaneConfig(env);
   const result = DataPlaneEnvSchema.safeParse(env);
@@ -45,8 +57,12 @@ export function parseServerConfig(env: Record<string, string | undefined>): Serv
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const { PREDICT_AUTH, ...rest } = result.data;
-  const predictAuth = PREDICT_AUTH ? PREDICT_AUTH === 'on' : !controlPlane.embedded;
-  return { ...controlPlane, ...rest, predictAuth };
+  const decision = resolvePredictAuth({
+    setting: PREDICT_AUTH,
+    host: controlPlane.HOST,
+    embedded: controlPlane.embedded,
+  });
+  return { ...controlPlane, ...rest, predictAuth: decision.enabled, predictAuthWarning: decision.warning };
 }
 
 export { ConfigError };

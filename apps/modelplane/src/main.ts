@@ -8,7 +8,7 @@ import {
   telemetrySettings,
 } from '@modelplane/data-plane';
 import { pino } from 'pino';
-import { ConfigError, parseServerConfig } from './config.ts';
+import { ConfigError, parseServerConfig, type ServerConfig } from './config.ts';
 import { seedDemoModels } from './seed-demo.ts';
 
 /**
@@ -72,9 +72,12 @@ async function main(): Promise<void> {
   console.log(
     `modelplane control plane on ${cpAddress}, data plane on ${dpAddress} (${mode}, bus: ${config.REDIS_URL ? 'redis' : 'in-process'})`,
   );
-  console.log(
-    `predict auth is ${config.predictAuth ? 'ON: send a predict token (modelplane tokens create NAME --role predict)' : 'OFF (embedded mode; set PREDICT_AUTH=on to require tokens)'}`,
-  );
+  console.log(predictAuthBanner(config, cpAddress));
+  if (config.predictAuthWarning) {
+    // Loud on purpose: the log for collectors, stderr for whoever watches the terminal.
+    logger.warn({ host: config.HOST }, config.predictAuthWarning);
+    console.error(`\n${config.predictAuthWarning}\n`);
+  }
   if (controlPlane.newAdminToken) {
     console.log(
       `admin token (shown once; also saved in ${controlPlane.newAdminToken.path}):\n  ${controlPlane.newAdminToken.token}`,
@@ -85,6 +88,19 @@ async function main(): Promise<void> {
   console.log(
     `  curl -s ${dpAddress}/v1/models/recs:predict -H 'content-type: application/json'${auth} -H 'x-routing-key: user-42' -d '{"instances": [{"days_since_signup": 120, "sessions_30d": 8, "orders_90d": 2, "avg_order_value": 54.5, "cart_items": 1, "affinity_electronics": 0.7, "affinity_fashion": 0.1, "affinity_home": 0.2}]}'`,
   );
+}
+
+/** How predictions are authenticated, and how to get a predict token when they are. */
+function predictAuthBanner(config: ServerConfig, controlPlaneUrl: string): string {
+  if (!config.predictAuth) {
+    return 'predict auth is OFF: predictions and feedback need no token (PREDICT_AUTH=on requires one)';
+  }
+  // The CLI reads the admin token from the data directory, so on this machine no token flag is needed.
+  const dataDir = config.embedded ? ` --data-dir ${resolve(config.MODELPLANE_DATA_DIR)}` : '';
+  return [
+    'predict auth is ON: send a predict token as "authorization: Bearer <token>"; create one with',
+    `  modelplane tokens create NAME --role predict --url ${controlPlaneUrl}${dataDir}`,
+  ].join('\n');
 }
 
 main().catch((error: unknown) => {

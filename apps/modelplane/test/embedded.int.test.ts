@@ -118,6 +118,7 @@ describe('the all-in-one server on a fresh data directory', () => {
   it('prints a curl line that gets a prediction from recs', async () => {
     expect(server.process.output()).toMatch(/registered demo models: recs, conversion/);
     expect(server.process.output()).toMatch(/predict auth is OFF/);
+    expect(server.process.output()).not.toMatch(/WARNING/);
     const { url, init } = parseCurl(server.curl);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/models\/recs:predict$/);
     expect(init.method).toBe('POST');

@@ -64,6 +64,8 @@ export const SCHEMA_SHAPE = {
     before: nullable,
     after: nullable,
     created_at: notNull,
+    request_id: nullable,
+    source_address: nullable,
   },
   api_tokens: {
     id: notNull,

@@ -64,6 +64,10 @@ export interface AuditLogTable {
   before: Json<unknown> | null;
   after: Json<unknown> | null;
   created_at: Generated<Date>;
+  /** The server-minted id of the request that made the change; null for in-process changes. */
+  request_id: string | null;
+  /** The caller's address (see TRUSTED_PROXIES); null for in-process changes. */
+  source_address: string | null;
 }
 
 export interface ApiTokensTable {

@@ -18,5 +18,9 @@ export const AuditEntrySchema = z.object({
   before: z.unknown(),
   after: z.unknown(),
   createdAt: z.string(),
+  /** The id the server gave the request (its `x-request-id` response header); null for in-process changes. */
+  requestId: z.string().nullable(),
+  /** The caller's address; X-Forwarded-For counts only from TRUSTED_PROXIES. */
+  sourceAddress: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

@@ -24,8 +24,17 @@ export const auditGroup: CommandGroup = {
         const entries = await (await ctx.client()).audit.list.query(input);
         ctx.output.result(entries, (rows) =>
           table(
-            ['ID', 'AT', 'ACTOR', 'ROLE', 'ACTION', 'TARGET'],
-            rows.map((e) => [e.id, formatTime(e.createdAt), e.actor, e.actorRole, e.action, e.target]),
+            ['ID', 'AT', 'ACTOR', 'ROLE', 'ACTION', 'TARGET', 'FROM', 'REQUEST'],
+            rows.map((e) => [
+              e.id,
+              formatTime(e.createdAt),
+              e.actor,
+              e.actorRole,
+              e.action,
+              e.target,
+              e.sourceAddress,
+              e.requestId,
+            ]),
           ),
         );
       },

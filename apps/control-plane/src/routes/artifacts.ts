@@ -16,6 +16,7 @@ import type {
   onRequestHookHandler,
 } from 'fastify';
 import { authenticate, bearerToken, type Principal } from '../auth.ts';
+import { requestOrigin } from '../context.ts';
 import type { Deps } from '../deps.ts';
 import { runMutation } from '../services/mutation.ts';
 
@@ -139,7 +140,7 @@ function requireRole(deps: Deps, minimum: ControlRole): onRequestHookHandler {
     if (rank < CONTROL_ROLES.indexOf(minimum)) {
       return fail(reply, 'FORBIDDEN', `the ${principal.role} role cannot do this (needs ${minimum})`);
     }
-    principals.set(request, principal);
+    principals.set(request, { ...principal, origin: requestOrigin(request) });
   };
 }
 

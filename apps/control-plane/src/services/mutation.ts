@@ -43,6 +43,8 @@ export async function runMutation<T>(
             target: entry.target,
             before: entry.before ?? null,
             after: entry.after ?? null,
+            requestId: principal.origin?.requestId ?? null,
+            sourceAddress: principal.origin?.sourceAddress ?? null,
           });
         },
         publishAfterCommit: (message) => outbox.push(message),

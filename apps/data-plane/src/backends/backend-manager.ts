@@ -40,6 +40,11 @@ export interface BackendManagerOptions {
   stats?: BackendStats;
   /** Outbound deadline for remote calls that arrive without one; default 30 s. */
   defaultTimeoutMs?: number;
+  /**
+   * Longest `close()` waits for loads, runners and remote connections to wind down; default 5 s.
+   * Past it, close resolves anyway (and logs what it left), so a hung backend cannot stall shutdown.
+   */
+  closeTimeoutMs?: number;
 }
 
 const TEN_MINUTES = 10 * 60_000;
@@ -66,6 +71,8 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
   const entries = new Map<string, Entry>();
   let retained: ReadonlySet<string> | null = null;
   let closed = false;
+  let closing: Promise<void> | null = null;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
   const timer = setInterval(() => sweep(), Math.min(Math.max(idleReleaseMs / 4, 10), 60_000));
   // Idle release is housekeeping; it must never keep the process alive.
   timer.unref();
@@ -174,16 +181,46 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
       retained = new Set(versionIds);
       sweep();
     },
-    async close() {
+    close() {
+      if (closing) return closing;
       closed = true;
       clearInterval(timer);
-      await Promise.allSettled([...entries.values()].flatMap((e) => [e.loading, e.replacing]));
-      const runners = [...entries.values()].flatMap((e) =>
-        e.state.status === 'ready' ? [e.state.runner] : [],
-      );
+      const pending = [...entries.values()];
+      const release = async () => {
+        await Promise.allSettled(pending.flatMap((e) => [e.loading, e.replacing]));
+        const runners = pending.flatMap((e) => (e.state.status === 'ready' ? [e.state.runner] : []));
+        await Promise.allSettled(runners.map((r) => r.close()));
+        await remote.close();
+      };
       entries.clear();
-      await Promise.allSettled(runners.map((r) => r.close()));
-      await remote.close();
+      closing = settleWithin(release(), closeTimeoutMs).then((finished) => {
+        if (!finished) {
+          logger.warn(
+            { timeoutMs: closeTimeoutMs, versions: pending.map((e) => e.version.ref) },
+            'backends did not close in time; abandoning them (a load, runner or remote call still hangs)',
+          );
+        }
+      });
+      return closing;
     },
   };
+}
+
+/** True when `work` settled within `ms`; false (and `work` left running) otherwise. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -22,7 +22,7 @@ describe('serving configuration', () => {
         admission: { maxInFlight: 64, maxQueue: 256, queueTimeoutMs: 1000 },
       },
       guard: { lagLimitMs: 200, heapLimitRatio: 0.9 },
-      shutdown: { drainMs: 10_000, timeoutMs: 30_000 },
+      shutdown: { drainMs: 10_000, timeoutMs: 30_000, backendCloseMs: 5000 },
     });
   });
 

@@ -48,6 +48,9 @@ export const ServingEnvShape = {
   HEAP_LIMIT_RATIO: ratio(0.9),
   SHUTDOWN_DRAIN_MS: int(0, 600_000, 10_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
+  // The last shutdown step: closing sessions, workers and remote connections, bounded so a hung
+  // backend cannot keep the process from exiting.
+  SHUTDOWN_BACKEND_CLOSE_MS: int(0, 600_000, 5000),
 };
 
 const ServingEnvSchema = z.object(ServingEnvShape);
@@ -81,7 +84,11 @@ export function servingSettings(config: ServingConfig): ServingSettings {
       },
     },
     guard: { lagLimitMs: config.EVENT_LOOP_LAG_LIMIT_MS, heapLimitRatio: config.HEAP_LIMIT_RATIO },
-    shutdown: { drainMs: config.SHUTDOWN_DRAIN_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+    shutdown: {
+      drainMs: config.SHUTDOWN_DRAIN_MS,
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      backendCloseMs: config.SHUTDOWN_BACKEND_CLOSE_MS,
+    },
   };
 }
 
@@ -90,5 +97,5 @@ export interface ServingSettings {
   remote?: RemoteSettings;
   execution?: { maxDeadlineMs?: number; admission?: Partial<AdmissionLimits> };
   guard?: LoadGuardOptions;
-  shutdown?: { drainMs?: number; timeoutMs?: number };
+  shutdown?: { drainMs?: number; timeoutMs?: number; backendCloseMs?: number };
 }

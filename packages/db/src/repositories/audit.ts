@@ -8,6 +8,9 @@ export interface AuditEntryInput {
   target: string;
   before: unknown;
   after: unknown;
+  /** Absent for changes made inside the server (no HTTP request). */
+  requestId?: string | null;
+  sourceAddress?: string | null;
 }
 
 /** Called inside the mutation's own transaction, so a failed mutation leaves no audit row. */
@@ -21,6 +24,8 @@ export async function insertAudit(db: Executor, entry: AuditEntryInput): Promise
       target: entry.target,
       before: entry.before === undefined ? null : json(entry.before),
       after: entry.after === undefined ? null : json(entry.after),
+      request_id: entry.requestId ?? null,
+      source_address: entry.sourceAddress ?? null,
     })
     .execute();
 }

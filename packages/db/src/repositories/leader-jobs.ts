@@ -28,3 +28,13 @@ export async function claimLeaderRun(
   `.execute(tx);
   return claimed.rows.length > 0;
 }
+
+/**
+ * Forgets `runBy`'s claim on job `name`, so the next tick anywhere in the fleet runs it again instead
+ * of waiting a whole period: for a run that gave up part-way (e.g. on a lock timeout).
+ */
+export async function releaseLeaderRun(db: Executor, name: string, runBy: string): Promise<void> {
+  await sql`UPDATE leader_jobs SET last_run_at = '-infinity' WHERE name = ${name} AND run_by = ${runBy}`.execute(
+    db,
+  );
+}

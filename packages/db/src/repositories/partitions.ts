@@ -28,34 +28,78 @@ export async function listLogPartitions(db: Executor): Promise<string[]> {
   return rows.map((row) => row.name).filter((name) => partitionDay(name) !== null);
 }
 
-/**
- * Creates the daily partitions from today (UTC, by `now`) through `daysAhead` days ahead. Rows that
- * already landed in the default partition for such a day are moved into it, since Postgres refuses
- * a new partition whose range the default partition already holds rows of. Returns the names created.
- */
-export async function ensureLogPartitions(tx: Executor, now: Date, daysAhead: number): Promise<string[]> {
-  const existing = new Set(await listLogPartitions(tx));
+/** The UTC days from today (by `now`) through `daysAhead` days ahead that have no partition yet. */
+export async function missingLogPartitionDays(db: Executor, now: Date, daysAhead: number): Promise<Date[]> {
+  const existing = new Set(await listLogPartitions(db));
   const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  const created: string[] = [];
+  const days: Date[] = [];
   for (let d = 0; d <= daysAhead; d++) {
     const from = new Date(today + d * DAY_MS);
-    const to = new Date(today + (d + 1) * DAY_MS);
-    const name = partitionName(from);
-    if (existing.has(name)) continue;
-    const table = sql.raw(`${SCHEMA}.${name}`);
-    const range = sql`created_at >= ${from.toISOString()}::timestamptz AND created_at < ${to.toISOString()}::timestamptz`;
-    await sql`CREATE TEMP TABLE moving_rows ON COMMIT DROP AS SELECT * FROM prediction_log WITH NO DATA`.execute(
-      tx,
-    );
-    await sql`WITH moved AS (DELETE FROM ${sql.raw(DEFAULT_PARTITION)} WHERE ${range} RETURNING *)
-      INSERT INTO moving_rows SELECT * FROM moved`.execute(tx);
-    await sql`CREATE TABLE ${table} PARTITION OF prediction_log
-      FOR VALUES FROM (${sql.lit(from.toISOString())}) TO (${sql.lit(to.toISOString())})`.execute(tx);
-    await sql`INSERT INTO prediction_log SELECT * FROM moving_rows`.execute(tx);
-    await sql`DROP TABLE moving_rows`.execute(tx);
-    created.push(name);
+    if (!existing.has(partitionName(from))) days.push(from);
+  }
+  return days;
+}
+
+/**
+ * Creates the partition for the UTC day starting at `from`. Rows that already landed in the default
+ * partition for that day are moved into it, since Postgres refuses a new partition whose range the
+ * default partition already holds rows of. Returns the name created.
+ */
+export async function createLogPartition(tx: Executor, from: Date): Promise<string> {
+  const to = new Date(from.getTime() + DAY_MS);
+  const name = partitionName(from);
+  const table = sql.raw(`${SCHEMA}.${name}`);
+  const range = sql`created_at >= ${from.toISOString()}::timestamptz AND created_at < ${to.toISOString()}::timestamptz`;
+  await sql`CREATE TEMP TABLE moving_rows ON COMMIT DROP AS SELECT * FROM prediction_log WITH NO DATA`.execute(
+    tx,
+  );
+  await sql`WITH moved AS (DELETE FROM ${sql.raw(DEFAULT_PARTITION)} WHERE ${range} RETURNING *)
+    INSERT INTO moving_rows SELECT * FROM moved`.execute(tx);
+  await sql`CREATE TABLE ${table} PARTITION OF prediction_log
+    FOR VALUES FROM (${sql.lit(from.toISOString())}) TO (${sql.lit(to.toISOString())})`.execute(tx);
+  await sql`INSERT INTO prediction_log SELECT * FROM moving_rows`.execute(tx);
+  await sql`DROP TABLE moving_rows`.execute(tx);
+  return name;
+}
+
+/** Creates every missing daily partition from today through `daysAhead` days ahead, in `tx`. */
+export async function ensureLogPartitions(tx: Executor, now: Date, daysAhead: number): Promise<string[]> {
+  const created: string[] = [];
+  for (const from of await missingLogPartitionDays(tx, now, daysAhead)) {
+    created.push(await createLogPartition(tx, from));
   }
   return created;
+}
+
+/** Daily partitions that ended more than `retentionDays` before `now`. */
+export async function expiredLogPartitions(
+  db: Executor,
+  now: Date,
+  retentionDays: number,
+): Promise<string[]> {
+  const cutoff = now.getTime() - retentionDays * DAY_MS;
+  return (await listLogPartitions(db)).filter((name) => {
+    const day = partitionDay(name);
+    return day !== null && day.getTime() + DAY_MS <= cutoff;
+  });
+}
+
+/** Drops one daily partition by the name {@link expiredLogPartitions} returned. */
+export async function dropLogPartition(tx: Executor, name: string): Promise<void> {
+  if (partitionDay(name) === null) throw new Error(`not a daily log partition: ${name}`);
+  await sql`DROP TABLE ${sql.raw(`${SCHEMA}.${name}`)}`.execute(tx);
+}
+
+/** Deletes the default partition's rows older than `retentionDays` (no DDL: safe in any transaction). */
+export async function deleteExpiredDefaultLogRows(
+  tx: Executor,
+  now: Date,
+  retentionDays: number,
+): Promise<void> {
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  await sql`DELETE FROM ${sql.raw(DEFAULT_PARTITION)} WHERE created_at < ${cutoff.toISOString()}::timestamptz`.execute(
+    tx,
+  );
 }
 
 /**
@@ -67,18 +111,9 @@ export async function dropExpiredLogPartitions(
   now: Date,
   retentionDays: number,
 ): Promise<string[]> {
-  const cutoff = now.getTime() - retentionDays * DAY_MS;
-  const dropped: string[] = [];
-  for (const name of await listLogPartitions(tx)) {
-    const day = partitionDay(name);
-    if (day && day.getTime() + DAY_MS <= cutoff) {
-      await sql`DROP TABLE ${sql.raw(`${SCHEMA}.${name}`)}`.execute(tx);
-      dropped.push(name);
-    }
-  }
-  await sql`DELETE FROM ${sql.raw(DEFAULT_PARTITION)} WHERE created_at < ${new Date(cutoff).toISOString()}::timestamptz`.execute(
-    tx,
-  );
+  const dropped = await expiredLogPartitions(tx, now, retentionDays);
+  for (const name of dropped) await dropLogPartition(tx, name);
+  await deleteExpiredDefaultLogRows(tx, now, retentionDays);
   return dropped;
 }
 

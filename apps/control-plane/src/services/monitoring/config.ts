@@ -13,6 +13,9 @@ export const MonitoringEnvShape = {
   ALERT_EVAL_INTERVAL_MS: int(100, 3_600_000, 60_000),
   // Partition creation and retention; runs at start and then this often.
   MONITORING_UPKEEP_INTERVAL_MS: int(1000, 86_400_000, 3_600_000),
+  // How long creating or dropping a log partition waits for its lock on prediction_log before giving
+  // up until the next run; writers queue behind a waiting DDL, so this bounds their stall too.
+  PARTITION_LOCK_TIMEOUT_MS: int(1, 600_000, 2000),
   PREDICTION_LOG_RETENTION_DAYS: int(1, 3650, 7),
   ROLLUP_RETENTION_DAYS: int(1, 3650, 30),
   FEEDBACK_RETENTION_DAYS: int(1, 3650, 30),

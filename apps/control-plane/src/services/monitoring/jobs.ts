@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import {
-  claimLeaderRun,
-  deleteExpiredMonitoringRows,
-  dropExpiredLogPartitions,
-  ensureLogPartitions,
-} from '@modelplane/db';
-import { sql } from 'kysely';
+import { claimLeaderRun } from '@modelplane/db';
 import type { Deps } from '../../deps.ts';
 import { evaluateAlertRules } from './alert-evaluation.ts';
+import { runMonitoringUpkeep } from './upkeep.ts';
 import { deliverDueAlerts } from './webhook.ts';
 
 /** Running fleet-wide jobs; `stop()` waits for a run in progress. */
@@ -52,21 +47,7 @@ export function startMonitoringJobs(deps: Deps): MonitoringJobs {
     while ((await deliverDueAlerts(db, webhook)) > 0) {}
   };
   const upkeep = async () => {
-    const upkeepMs = config.MONITORING_UPKEEP_INTERVAL_MS;
-    await db.transaction().execute(async (tx) => {
-      if (!(await claimLeaderRun(tx, 'monitoring-upkeep', upkeepMs * 0.9, runnerId))) return;
-      const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(tx);
-      const now = new Date(rows[0]?.now ?? Date.now());
-      const created = await ensureLogPartitions(tx, now, 3);
-      const dropped = await dropExpiredLogPartitions(tx, now, config.PREDICTION_LOG_RETENTION_DAYS);
-      await deleteExpiredMonitoringRows(tx, {
-        rollupDays: config.ROLLUP_RETENTION_DAYS,
-        feedbackDays: config.FEEDBACK_RETENTION_DAYS,
-        alertEventDays: 90,
-      });
-      if (created.length > 0 || dropped.length > 0)
-        logger.info({ created, dropped }, 'prediction log partitions');
-    });
+    await runMonitoringUpkeep(deps, runnerId);
   };
 
   const guarded = (name: string, fn: () => Promise<void>) => async () => {
