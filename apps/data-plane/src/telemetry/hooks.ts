@@ -54,8 +54,8 @@ function observe(telemetry: Telemetry, request: FastifyRequest, reply: FastifyRe
   if (!record) return;
   const latencyMs = reply.elapsedTime;
   const cached = record.servedFrom !== null && isCached(record.servedFrom);
-  const cacheEnabled = request.snapshot?.models.get(record.model)?.cache.enabled ?? false;
-  telemetry.metrics.observePrediction(record, status, latencyMs / 1000, cacheEnabled);
+  const table = request.snapshot?.models.get(record.model);
+  telemetry.metrics.observePrediction(record, status, latencyMs / 1000, table);
   const createdAt = performance.timeOrigin + record.startedAt;
   const version = versionLabel(record.servedVersion ?? record.assignedVersion);
   if (version !== null)
