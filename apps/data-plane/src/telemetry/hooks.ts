@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isCached } from '../routes/prediction-context.ts';
+import { loggedPayload } from './prediction-log.ts';
 import type { Telemetry } from './telemetry.ts';
 
 /** Response bodies of requests whose payload is logged, held from onSend to onResponse. */
@@ -61,13 +62,14 @@ function observe(telemetry: Telemetry, request: FastifyRequest, reply: FastifyRe
   if (version !== null)
     telemetry.rollups?.record(createdAt, record.model, version, status, latencyMs, cached);
   const output = outputs.get(request);
-  const inputBytes = Number(request.headers['content-length']) || 0;
-  telemetry.predictionLog?.push({
+  if (!telemetry.predictionLog) return;
+  const inputBytes = request.rawBody?.length ?? (Number(request.headers['content-length']) || 0);
+  telemetry.predictionLog.push({
     record,
     replicaId: telemetry.replicaId,
     createdAt,
     latencyMs,
     status,
-    payload: output === undefined ? null : { input: request.body, output, bytes: inputBytes + output.length },
+    payload: output === undefined ? null : loggedPayload(request.body, output, inputBytes),
   });
 }
