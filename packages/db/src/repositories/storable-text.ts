@@ -24,16 +24,16 @@ export function storableText(value: string): string {
 export function storableJson(json: string): string {
   if (!SUSPECT_ESCAPE.test(json)) return json;
   let pairedLowAt = -1;
-  return json.replace(JSON_ESCAPE, (escape: string, hex: string | undefined, offset: number) => {
-    if (hex === undefined) return escape;
+  return json.replace(JSON_ESCAPE, (match: string, hex: string | undefined, offset: number) => {
+    if (hex === undefined) return match;
     const code = Number.parseInt(hex, 16);
     if (code === 0) return REPLACEMENT_ESCAPE;
     if (code >= 0xd800 && code <= 0xdbff) {
       if (!LOW_SURROGATE_ESCAPE.test(json.slice(offset + 6, offset + 12))) return REPLACEMENT_ESCAPE;
       pairedLowAt = offset + 6;
-      return escape;
+      return match;
     }
     if (code >= 0xdc00 && code <= 0xdfff && offset !== pairedLowAt) return REPLACEMENT_ESCAPE;
-    return escape;
+    return match;
   });
 }
