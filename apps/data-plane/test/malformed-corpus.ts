@@ -126,6 +126,13 @@ const common = (route: string, valid: string): Case[] => [
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
   },
+  {
+    // Read and discarded before the answer (MAX_BODY_DRAIN_BYTES), so the client can read it.
+    name: 'a 4 MB body',
+    body: json({ id: route, pad: 'y'.repeat(4 * 1024 * 1024) }),
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
 ];
 
 /**
