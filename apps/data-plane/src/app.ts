@@ -27,6 +27,11 @@ export interface AppDeps {
   quotas?: TokenQuotas;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
+  /**
+   * How much of a body over `maxBodyBytes` is read and discarded before the 413 goes out, so a
+   * client still writing it can read the answer (default 8 MiB; 0 answers at once).
+   */
+  maxBodyDrainBytes?: number;
   /** How long a request waits for a version that is still loading before 503 (default 2000 ms). */
   loadWaitMs?: number;
   /** Fastify's logger; silent when omitted. */
@@ -48,6 +53,7 @@ export interface AppDeps {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BODY_DRAIN_BYTES = 8 * 1024 * 1024;
 const DEFAULT_LOAD_WAIT_MS = 2000;
 
 /**
@@ -70,7 +76,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Only JSON is accepted; without this Fastify would hand text/plain bodies to the routes as strings.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandlers(app, maxBodyBytes);
+  registerErrorHandlers(app, {
+    maxBodyBytes,
+    maxBodyDrainBytes: deps.maxBodyDrainBytes ?? DEFAULT_MAX_BODY_DRAIN_BYTES,
+  });
   const { cache, validation } = registerCacheAndValidation(app, {
     routing: deps.routing,
     ...(deps.cache && { cache: deps.cache }),

@@ -29,6 +29,8 @@ export interface DataPlaneOptions {
   logger: FastifyBaseLogger;
   predictAuth: boolean;
   maxBodyBytes?: number;
+  /** How much of a body over maxBodyBytes is read and discarded before the 413 (default 8 MiB). */
+  maxBodyDrainBytes?: number;
   reconcileIntervalMs?: number;
   heartbeatIntervalMs?: number;
   intraOpThreads?: number;
@@ -119,6 +121,7 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     predictAuth: options.predictAuth,
     quotas,
     ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.maxBodyDrainBytes !== undefined && { maxBodyDrainBytes: options.maxBodyDrainBytes }),
     logger: options.logger,
     execution: {
       admission: new Admission(serving.execution?.admission, stats),

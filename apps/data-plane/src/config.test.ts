@@ -17,6 +17,7 @@ describe('parseConfig', () => {
       PREDICT_AUTH: 'on',
       PREDICTION_LOG: 'on',
       MAX_BODY_BYTES: 1048576,
+      MAX_BODY_DRAIN_BYTES: 8388608,
       ORT_INTRA_OP_THREADS: 1,
       LOG_LEVEL: 'info',
     });
@@ -35,6 +36,7 @@ describe('parseConfig', () => {
     [{ DATA_PLANE_PORT: '70000' }, 'DATA_PLANE_PORT'],
     [{ PREDICT_AUTH: 'yes' }, 'PREDICT_AUTH'],
     [{ MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
+    [{ MAX_BODY_DRAIN_BYTES: '-1' }, 'MAX_BODY_DRAIN_BYTES'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ REPLICA_ID: '../escape' }, 'REPLICA_ID'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],

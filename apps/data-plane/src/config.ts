@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000, 2000),
   PREDICT_AUTH: optional(z.enum(['on', 'off']).default('on')),
   MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
+  // How much of a body over MAX_BODY_BYTES is read and discarded so the client can read its 413.
+  MAX_BODY_DRAIN_BYTES: int(0, 1024 * 1024 * 1024, 8 * 1024 * 1024),
   ORT_INTRA_OP_THREADS: int(0, 256, 1),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   ...ServingEnvShape,

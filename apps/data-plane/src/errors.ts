@@ -1,5 +1,6 @@
 import { DomainError, type ErrorCode } from '@modelplane/schemas';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { drainRequestBody } from './body-drain.ts';
 
 /** The status each error code maps to, on both the TF-Serving (/v1) and OIP (/v2) surfaces. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -101,14 +102,25 @@ export function toProblem(error: unknown, maxBodyBytes: number): Problem {
   return { code: 'INTERNAL', message: GENERIC_INTERNAL };
 }
 
-/** The one error handler and the not-found handler; 5xx details go to the log, never to the caller. */
-export function registerErrorHandlers(app: FastifyInstance, maxBodyBytes: number): void {
+/**
+ * The one error handler and the not-found handler; 5xx details go to the log, never to the caller.
+ * A body over the limit is drained (up to `maxBodyDrainBytes`) before its 413 is sent; Fastify
+ * has already marked that response `connection: close`.
+ */
+export function registerErrorHandlers(
+  app: FastifyInstance,
+  limits: { maxBodyBytes: number; maxBodyDrainBytes: number },
+): void {
   app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error, maxBodyBytes);
+    const problem = toProblem(error, limits.maxBodyBytes);
     const status = STATUS_BY_CODE[problem.code];
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: problem.code, reason: problem.message }, 'request rejected');
-    return sendProblem(request, reply, problem);
+    if (problem.code !== 'PAYLOAD_TOO_LARGE') return sendProblem(request, reply, problem);
+    // Answered once the drain ends; returning nothing tells Fastify the reply comes later.
+    void drainRequestBody(request.raw, limits.maxBodyDrainBytes).then(() => {
+      if (!reply.raw.destroyed) sendProblem(request, reply, problem);
+    });
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, notFound(request.url, request.method)),

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     logger,
     predictAuth: predictAuth.enabled,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxBodyDrainBytes: config.MAX_BODY_DRAIN_BYTES,
     reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     intraOpThreads: config.ORT_INTRA_OP_THREADS,

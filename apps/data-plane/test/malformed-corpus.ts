@@ -126,10 +126,48 @@ const common = (route: string, valid: string): Case[] => [
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
   },
+  {
+    // Read and discarded before the answer (MAX_BODY_DRAIN_BYTES), so the client can read it.
+    name: 'a 4 MB body',
+    body: json({ id: route, pad: 'y'.repeat(4 * 1024 * 1024) }),
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+];
+
+/**
+ * Valid JSON with text Postgres's jsonb refuses as written (lone surrogates, NUL), or that is
+ * merely awkward: `body` as the client sends it, `stored` as the prediction log keeps its input.
+ */
+export const AWKWARD_TEXT_BODIES: Array<{ name: string; body: string; stored: unknown }> = [
+  { name: 'a lone high surrogate', body: '{"instances":["\\ud800"]}', stored: { instances: ['\uFFFD'] } },
+  { name: 'a lone low surrogate', body: '{"instances":["a\\udc00b"]}', stored: { instances: ['a\uFFFDb'] } },
+  {
+    name: 'a reversed surrogate pair',
+    body: '{"instances":["\\udc00\\ud800"]}',
+    stored: { instances: ['\uFFFD\uFFFD'] },
+  },
+  { name: 'a NUL', body: '{"instances":["a\\u0000b"]}', stored: { instances: ['a\uFFFDb'] } },
+  {
+    name: 'a NUL and a lone surrogate in a key',
+    body: '{"instances":[{"\\u0000\\ud800":1}]}',
+    stored: { instances: [{ '\uFFFD\uFFFD': 1 }] },
+  },
+  {
+    name: 'emoji, raw and escaped',
+    body: '{"instances":["😀","\\ud83d\\ude00"]}',
+    stored: { instances: ['😀', '😀'] },
+  },
+  {
+    name: 'a long string',
+    body: `{"instances":["${'ж'.repeat(20_000)}"]}`,
+    stored: { instances: ['ж'.repeat(20_000)] },
+  },
 ];
 
 export const v1Cases: Case[] = [
   ...common(V1, json({ instances: [good] })),
+  ...AWKWARD_TEXT_BODIES.map((c) => ({ name: c.name, body: c.body, status: 400, code: 'INVALID_INPUT' })),
   {
     name: 'instances of the wrong type',
     body: json({ instances: 'all of them' }),

@@ -30,6 +30,7 @@ const DataPlaneEnvSchema = z.object({
   RECONCILE_INTERVAL_MS: int(100, 3_600_000, 5000),
   HEARTBEAT_INTERVAL_MS: int(100, 3_600_000, 2000),
   MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
+  MAX_BODY_DRAIN_BYTES: int(0, 1024 * 1024 * 1024, 8 * 1024 * 1024),
   ORT_INTRA_OP_THREADS: int(0, 256, 1),
   ...ServingEnvShape,
   ...CacheEnvShape,

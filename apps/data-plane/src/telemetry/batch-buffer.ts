@@ -21,6 +21,11 @@ export interface BatchBufferOptions<T> {
   flushIntervalMs: number;
   /** Writes one batch; a rejection keeps the batch for the next try. */
   write(batch: T[]): Promise<void>;
+  /**
+   * True for an error caused by some row's content (the database refuses a value), not by the
+   * database being away: the batch is then split to write the good rows and quarantine the bad.
+   */
+  isPoison?(error: unknown): boolean;
   logger: BufferLogger;
   /** Longest pause between failed writes (default 10000 ms). */
   maxBackoffMs?: number;
@@ -34,6 +39,8 @@ export interface BatchBufferStats {
   dropped: number;
   rejected: number;
   failures: number;
+  /** Rows the database refused for their content, dropped so they cannot block the rows behind them. */
+  quarantined: number;
 }
 
 /**
@@ -49,9 +56,10 @@ export class BatchBuffer<T> {
     dropped: 0,
     rejected: 0,
     failures: 0,
+    quarantined: 0,
   };
   readonly #options: BatchBufferOptions<T>;
-  #queue: Array<{ item: T; size: number }> = [];
+  #queue: Entry<T>[] = [];
   #head = 0;
   #inFlight: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -172,40 +180,75 @@ export class BatchBuffer<T> {
     this.#head = 0;
     let result = false;
     const run = async () => {
-      try {
-        await this.#options.write(batch.map((entry) => entry.item));
-        this.#release(
-          batch.length,
-          batch.reduce((sum, entry) => sum + entry.size, 0),
-        );
-        this.stats.written += batch.length;
+      const failed = await this.#writeSplitting(batch);
+      if (!failed) {
         this.#backoffMs = 0;
         this.#retryAt = 0;
         if (this.#failing) this.#options.logger.info({ buffer: this.#options.name }, 'writes resumed');
         this.#failing = false;
         result = true;
-      } catch (err) {
-        // Still counted in the bounds while in flight, so putting it back cannot overflow them.
-        this.#queue = batch.concat(this.#queue.slice(this.#head));
-        this.#head = 0;
-        this.stats.failures += 1;
-        this.#backoffMs = Math.min(this.#options.maxBackoffMs ?? 10_000, Math.max(250, this.#backoffMs * 2));
-        this.#retryAt = Date.now() + this.#backoffMs;
-        if (!this.#failing) {
-          const reason = err instanceof Error ? err.message : String(err);
-          this.#options.logger.warn(
-            { buffer: this.#options.name, err: reason },
-            'batch write failed; retrying',
-          );
-        }
-        this.#failing = true;
+        return;
       }
+      // Still counted in the bounds while in flight, so putting it back cannot overflow them.
+      this.#queue = failed.left.concat(this.#queue.slice(this.#head));
+      this.#head = 0;
+      this.stats.failures += 1;
+      this.#backoffMs = Math.min(this.#options.maxBackoffMs ?? 10_000, Math.max(250, this.#backoffMs * 2));
+      this.#retryAt = Date.now() + this.#backoffMs;
+      if (!this.#failing) {
+        this.#options.logger.warn(
+          { buffer: this.#options.name, err: reason(failed.error) },
+          'batch write failed; retrying',
+        );
+      }
+      this.#failing = true;
     };
     this.#inFlight = run().finally(() => {
       this.#inFlight = null;
     });
     return this.#inFlight.then(() => result);
   }
+
+  /**
+   * Writes `batch`; when the database refuses it for some row's content, writes each half apart
+   * (bisecting down to the bad rows, which are quarantined), so one bad row never blocks a batch
+   * forever. Returns the rows left unwritten by any other failure, to be retried, or null.
+   */
+  async #writeSplitting(batch: Entry<T>[]): Promise<{ left: Entry<T>[]; error: unknown } | null> {
+    try {
+      await this.#options.write(batch.map((entry) => entry.item));
+      this.#settle(batch, 'written');
+      return null;
+    } catch (error) {
+      if (!this.#options.isPoison?.(error)) return { left: batch, error };
+      if (batch.length === 1) {
+        this.#settle(batch, 'quarantined');
+        this.#options.logger.warn(
+          { buffer: this.#options.name, err: reason(error) },
+          'row refused by the database; quarantined',
+        );
+        return null;
+      }
+      const middle = Math.ceil(batch.length / 2);
+      const first = await this.#writeSplitting(batch.slice(0, middle));
+      if (first) return { left: first.left.concat(batch.slice(middle)), error: first.error };
+      return this.#writeSplitting(batch.slice(middle));
+    }
+  }
+
+  #settle(entries: Entry<T>[], outcome: 'written' | 'quarantined'): void {
+    this.#release(
+      entries.length,
+      entries.reduce((sum, entry) => sum + entry.size, 0),
+    );
+    this.stats[outcome] += entries.length;
+  }
+}
+
+type Entry<T> = { item: T; size: number };
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function sleep(ms: number): Promise<void> {

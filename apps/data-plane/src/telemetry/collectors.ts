@@ -158,6 +158,12 @@ function registerBufferMetrics(registry: Registry, prefix: string, stats: BatchB
   );
   mirroredCounter(
     registry,
+    name('quarantined_total'),
+    `Rows the database refused for their content, set aside so the ${prefix} rows behind them are written`,
+    () => stats?.quarantined,
+  );
+  mirroredCounter(
+    registry,
     name('flush_failures_total'),
     `Failed ${prefix} batch writes`,
     () => stats?.failures,

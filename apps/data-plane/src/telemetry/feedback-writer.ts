@@ -3,6 +3,7 @@ import { type DB, type FeedbackInput, insertFeedback } from '@modelplane/db';
 import type { FeedbackRequest } from '@modelplane/schemas';
 import type { Kysely } from 'kysely';
 import { BatchBuffer, type BufferLogger } from './batch-buffer.ts';
+import { isRowRefusal } from './sql-errors.ts';
 
 /** Bounds and cadence of the feedback buffer. */
 export interface FeedbackOptions {
@@ -34,6 +35,7 @@ export class FeedbackWriter {
       whenFull: 'reject',
       sizeOf: (row) => 200 + row.requestId.length,
       write: (batch) => insertFeedback(db, batch),
+      isPoison: isRowRefusal,
       logger,
     });
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isCached } from '../routes/prediction-context.ts';
+import { loggedPayload } from './prediction-log.ts';
 import type { Telemetry } from './telemetry.ts';
 
 /** Response bodies of requests whose payload is logged, held from onSend to onResponse. */
@@ -54,20 +55,21 @@ function observe(telemetry: Telemetry, request: FastifyRequest, reply: FastifyRe
   if (!record) return;
   const latencyMs = reply.elapsedTime;
   const cached = record.servedFrom !== null && isCached(record.servedFrom);
-  const cacheEnabled = request.snapshot?.models.get(record.model)?.cache.enabled ?? false;
-  telemetry.metrics.observePrediction(record, status, latencyMs / 1000, cacheEnabled);
+  const table = request.snapshot?.models.get(record.model);
+  telemetry.metrics.observePrediction(record, status, latencyMs / 1000, table);
   const createdAt = performance.timeOrigin + record.startedAt;
   const version = versionLabel(record.servedVersion ?? record.assignedVersion);
   if (version !== null)
     telemetry.rollups?.record(createdAt, record.model, version, status, latencyMs, cached);
   const output = outputs.get(request);
-  const inputBytes = Number(request.headers['content-length']) || 0;
-  telemetry.predictionLog?.push({
+  if (!telemetry.predictionLog) return;
+  const inputBytes = request.rawBody?.length ?? (Number(request.headers['content-length']) || 0);
+  telemetry.predictionLog.push({
     record,
     replicaId: telemetry.replicaId,
     createdAt,
     latencyMs,
     status,
-    payload: output === undefined ? null : { input: request.body, output, bytes: inputBytes + output.length },
+    payload: output === undefined ? null : loggedPayload(request.body, output, inputBytes),
   });
 }

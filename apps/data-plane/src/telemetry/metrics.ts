@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { PredictionRecord, ServedFrom } from '../pipeline/types.ts';
+import type { ModelTable } from '../routing/types.ts';
 
 /**
  * Latency buckets in seconds: dense from 0.25 ms to 30 ms, so p99 of a millisecond-scale model
@@ -15,6 +16,25 @@ export const LATENCY_BUCKETS_SECONDS = [
 export function outcomeOf(status: number): 'success' | 'client_error' | 'server_error' {
   if (status >= 500) return 'server_error';
   return status >= 400 ? 'client_error' : 'success';
+}
+
+/** The label value for a model or version the routing table does not hold. */
+export const UNKNOWN_LABEL = 'unknown';
+
+/**
+ * The `model` and `version` label values of a prediction. Names come from the request path, so
+ * only those the routing table holds become labels: anything else is `unknown`, and a caller
+ * sending random names cannot create series. `version` is empty when no version was assigned.
+ */
+export function predictionLabels(
+  record: PredictionRecord,
+  table: ModelTable | undefined,
+): { model: string; version: string } {
+  if (!table) return { model: UNKNOWN_LABEL, version: UNKNOWN_LABEL };
+  const ref = record.servedVersion ?? record.assignedVersion;
+  if (ref === null) return { model: table.name, version: '' };
+  const label = ref.slice(ref.indexOf('@') + 1);
+  return { model: table.name, version: table.versionsByLabel.get(label)?.ref === ref ? ref : UNKNOWN_LABEL };
 }
 
 const TIER: Partial<Record<ServedFrom, string>> = { 'cache-memory': 'memory', 'cache-redis': 'redis' };
@@ -69,21 +89,24 @@ export class RequestMetrics {
     });
   }
 
-  /** One finished prediction. `version` is the served version, or the assigned one when none served. */
-  observePrediction(record: PredictionRecord, status: number, seconds: number, cacheEnabled: boolean): void {
-    const version = record.servedVersion ?? record.assignedVersion ?? '';
+  /**
+   * One finished prediction, labelled with the served version (or the assigned one when none
+   * served). `table` is the model's routing table in the request's snapshot, absent when unknown.
+   */
+  observePrediction(
+    record: PredictionRecord,
+    status: number,
+    seconds: number,
+    table: ModelTable | undefined,
+  ): void {
+    const { model, version } = predictionLabels(record, table);
     const outcome = outcomeOf(status);
-    this.#duration.observe({ model: record.model, version, outcome }, seconds);
-    this.#predictions.inc({
-      model: record.model,
-      version,
-      outcome,
-      served_from: record.servedFrom ?? 'none',
-    });
-    if (record.errorCode !== null) this.#errors.inc({ model: record.model, version, code: record.errorCode });
+    this.#duration.observe({ model, version, outcome }, seconds);
+    this.#predictions.inc({ model, version, outcome, served_from: record.servedFrom ?? 'none' });
+    if (record.errorCode !== null) this.#errors.inc({ model, version, code: record.errorCode });
     const tier = record.servedFrom ? TIER[record.servedFrom] : undefined;
-    if (tier) this.#cacheHits.inc({ model: record.model, version, tier });
-    else if (cacheEnabled && status < 400) this.#cacheMisses.inc({ model: record.model, version });
+    if (tier) this.#cacheHits.inc({ model, version, tier });
+    else if (table?.cache.enabled && status < 400) this.#cacheMisses.inc({ model, version });
   }
 
   observeResponse(route: string, status: number): void {

@@ -3,6 +3,7 @@ import { type DB, type PredictionLogInput, writePredictionLog } from '@modelplan
 import type { Kysely } from 'kysely';
 import type { PredictionRecord } from '../pipeline/types.ts';
 import { BatchBuffer, type BufferLogger } from './batch-buffer.ts';
+import { isRowRefusal } from './sql-errors.ts';
 
 /** Bounds and cadence of the prediction log buffer. */
 export interface PredictionLogOptions {
@@ -29,8 +30,16 @@ export interface LoggedPrediction {
   createdAt: number;
   latencyMs: number;
   status: number;
-  /** Present when this request's input and output are to be stored. */
-  payload: { input: unknown; output: string; bytes: number } | null;
+  /** Present when this request's input and output are to be stored (see {@link loggedPayload}). */
+  payload: LoggedPayload | null;
+}
+
+/** A payload as the log stores it: serialized once, when the row is buffered, and measured. */
+export interface LoggedPayload {
+  /** `{"input":…,"output":…}`, or `{"truncated":true,"bytes":…}` above the size cap. */
+  json: string;
+  /** UTF-8 bytes of `json`: what the buffer holds for it, counted against its byte bound. */
+  bytes: number;
 }
 
 /** Stored payloads above this are replaced by their sizes: the log is not a blob store. */
@@ -48,8 +57,9 @@ export function createPredictionLog(
     name: 'prediction-log',
     ...options,
     whenFull: 'drop-oldest',
-    sizeOf: (entry) => ROW_BYTES + (entry.payload ? Math.min(entry.payload.bytes, MAX_PAYLOAD_BYTES) : 0),
+    sizeOf: (entry) => ROW_BYTES + (entry.payload?.bytes ?? 0),
     write: (batch) => writePredictionLog(db, batch.map(toRow)),
+    isPoison: isRowRefusal,
     logger,
   });
 }
@@ -83,15 +93,27 @@ function toRow(entry: LoggedPrediction): PredictionLogInput {
     status: entry.status,
     errorCode: record.errorCode,
     replicaId: entry.replicaId,
-    payloadJson: entry.payload ? payloadJson(entry.payload) : null,
+    payloadJson: entry.payload?.json ?? null,
   };
 }
 
-/** `{"input":…,"output":…}`; the output is already JSON text, so it is spliced in, not re-parsed. */
-function payloadJson(payload: { input: unknown; output: string; bytes: number }): string {
-  if (payload.bytes > MAX_PAYLOAD_BYTES) return JSON.stringify({ truncated: true, bytes: payload.bytes });
-  const output = isJsonText(payload.output) ? payload.output : JSON.stringify(payload.output);
-  return `{"input":${JSON.stringify(payload.input ?? null)},"output":${output}}`;
+/**
+ * The stored form of a request's `input` (parsed body) and `output` (response text, spliced in when
+ * it is JSON, not re-parsed). `inputBytes` is the body's size when known: with the output's, it
+ * skips serializing what is over the cap anyway. The buffer then holds only this string, and
+ * counts its real size, whatever the body's `content-length` said (a chunked body has none).
+ */
+export function loggedPayload(input: unknown, output: string, inputBytes: number): LoggedPayload {
+  if (inputBytes + output.length > MAX_PAYLOAD_BYTES) return truncated(inputBytes + output.length);
+  const out = isJsonText(output) ? output : JSON.stringify(output);
+  const json = `{"input":${JSON.stringify(input ?? null)},"output":${out}}`;
+  const bytes = Buffer.byteLength(json);
+  return bytes > MAX_PAYLOAD_BYTES ? truncated(bytes) : { json, bytes };
+}
+
+function truncated(bytes: number): LoggedPayload {
+  const json = JSON.stringify({ truncated: true, bytes });
+  return { json, bytes: json.length };
 }
 
 function isJsonText(text: string): boolean {

@@ -24,6 +24,8 @@ export interface RollupOptions {
 }
 
 const MINUTE_MS = 60_000;
+/** Rows per statement: 9 parameters each, well under Postgres's 65,535 per statement. */
+export const ROLLUP_CHUNK_ROWS = 1000;
 
 /**
  * Per-minute, per-version counts and latency histograms for this replica. A minute is written once
@@ -110,24 +112,31 @@ export class RollupWriter {
     if (due.length === 0) return;
     // Taken out before the write: requests arriving meanwhile start fresh cells, added on the next flush.
     for (const [key] of due) this.#cells.delete(key);
-    try {
-      await upsertRollups(
-        this.#db,
-        due.map(([, cell]) => this.#toRow(cell)),
-      );
-      this.written += due.length;
-      if (this.#failing) this.#logger.info({}, 'rollup writes resumed');
-      this.#failing = false;
-    } catch (err) {
-      for (const [key, cell] of due) this.#restore(key, cell);
-      if (!this.#failing) {
-        this.#logger.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          'rollup write failed; retrying',
+    // Bounded statements: after an outage the backlog can be maxCells long, and one INSERT of it all
+    // would pass Postgres's 65,535-parameter limit and fail on every try. A chunk that is written
+    // stays written; only the chunks from the failing one on are kept for the next flush.
+    for (let start = 0; start < due.length; start += ROLLUP_CHUNK_ROWS) {
+      const chunk = due.slice(start, start + ROLLUP_CHUNK_ROWS);
+      try {
+        await upsertRollups(
+          this.#db,
+          chunk.map(([, cell]) => this.#toRow(cell)),
         );
+        this.written += chunk.length;
+      } catch (err) {
+        for (const [key, cell] of due.slice(start)) this.#restore(key, cell);
+        if (!this.#failing) {
+          this.#logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'rollup write failed; retrying',
+          );
+        }
+        this.#failing = true;
+        return;
       }
-      this.#failing = true;
     }
+    if (this.#failing) this.#logger.info({}, 'rollup writes resumed');
+    this.#failing = false;
   }
 
   #restore(key: string, cell: Cell): void {

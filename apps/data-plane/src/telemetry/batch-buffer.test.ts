@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { BatchBuffer } from './batch-buffer.ts';
+
+// The writer here is a stand-in with the two behaviours a database has: refusing a batch for a
+// row's content (poison: splitting helps), or being away (transient: the batch waits as it is).
+
+class Refused extends Error {
+  readonly poison = true;
+}
+
+const silent = { info() {}, warn() {} };
+
+function buffer(write: (batch: number[]) => Promise<void>) {
+  return new BatchBuffer<number>({
+    name: 'test',
+    maxRows: 1000,
+    maxBytes: 1_000_000,
+    sizeOf: () => 10,
+    whenFull: 'drop-oldest',
+    batchRows: 1000,
+    flushIntervalMs: 60_000,
+    write,
+    isPoison: (error) => error instanceof Refused,
+    logger: silent,
+    maxBackoffMs: 1,
+  });
+}
+
+describe('BatchBuffer with rows the database refuses', () => {
+  it('writes every good row of a batch once and quarantines each bad one', async () => {
+    const bad = new Set([3, 17, 18, 99]);
+    const stored: number[] = [];
+    const log = buffer(async (batch) => {
+      if (batch.some((n) => bad.has(n))) throw new Refused('invalid input syntax for type json');
+      stored.push(...batch);
+    });
+    for (let n = 0; n < 100; n++) log.push(n);
+    await log.flush();
+    expect(stored.sort((a, b) => a - b)).toEqual([...Array(100).keys()].filter((n) => !bad.has(n)));
+    expect(log.stats).toMatchObject({ written: 96, quarantined: 4, bufferedRows: 0, bufferedBytes: 0 });
+    await log.close(0);
+  });
+
+  it('keeps a batch whole, in order, while the database is away', async () => {
+    let away = true;
+    const stored: number[] = [];
+    const log = buffer(async (batch) => {
+      if (away) throw new Error('connect ECONNREFUSED');
+      stored.push(...batch);
+    });
+    for (let n = 0; n < 10; n++) log.push(n);
+    await log.flush();
+    expect(log.stats).toMatchObject({ written: 0, quarantined: 0, failures: 1, bufferedRows: 10 });
+    away = false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await log.flush();
+    expect(stored).toEqual([...Array(10).keys()]);
+    await log.close(0);
+  });
+
+  it('puts back what a split left unwritten when the database goes away during it', async () => {
+    const stored: number[] = [];
+    let calls = 0;
+    const log = buffer(async (batch) => {
+      calls += 1;
+      // The whole batch is refused (row 6), its first half is written, then the connection drops.
+      if (calls === 3) throw new Error('Connection terminated unexpectedly');
+      if (batch.includes(6)) throw new Refused('bad row');
+      stored.push(...batch);
+    });
+    for (let n = 0; n < 8; n++) log.push(n);
+    await log.flush();
+    expect(stored).toEqual([0, 1, 2, 3]);
+    expect(log.stats).toMatchObject({ written: 4, quarantined: 0, bufferedRows: 4, failures: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await log.flush();
+    expect(stored).toEqual([0, 1, 2, 3, 4, 5, 7]);
+    expect(log.stats).toMatchObject({ written: 7, quarantined: 1, bufferedRows: 0 });
+    await log.close(0);
+  });
+});
