@@ -71,7 +71,7 @@ describe('traffic.get replicas', () => {
     expect(fresh.replicas.map((r) => [r.replicaId, r.state, r.reason])).toEqual([
       ['r-behind', 'pending', 'at revision 1, not 2'],
       ['r-empty', 'pending', 'has not applied revision 2'],
-      ['r-rejected', 'failed', 'refused revision 2: bucket map; rep@2: sha256 mismatch'],
+      ['r-rejected', 'failed', 'rejected revision 2: bucket map; rep@2: sha256 mismatch'],
       ['r-sync', 'in-sync', null],
     ]);
 

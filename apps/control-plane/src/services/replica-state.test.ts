@@ -79,7 +79,7 @@ describe('replicaState', () => {
       at(4, 8, { rejected: { revision: 5, generation: 9, reason: 'bucket map' } }),
       {},
       'failed',
-      'refused revision 5: bucket map',
+      'rejected revision 5: bucket map',
     ],
     [
       'refused an older config only',
@@ -110,7 +110,7 @@ describe('replicaState', () => {
         versionErrors: { 'm@1': 'a', 'm@2': 'b' },
       }),
     );
-    expect(verdict).toEqual({ state: 'failed', reason: 'refused revision 5: weights; m@1: a; m@2: b' });
+    expect(verdict).toEqual({ state: 'failed', reason: 'rejected revision 5: weights; m@1: a; m@2: b' });
   });
 
   it('is in sync with no traffic once the config is applied', () => {

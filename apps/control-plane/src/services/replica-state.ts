@@ -86,7 +86,7 @@ function failureOf({ report, versionErrors, target, config }: ReplicaStateInput)
     (config !== null
       ? rejected.generation >= config.generation
       : target !== null && rejected.revision >= target.revision);
-  if (refusedNewest) errors.unshift(`refused revision ${rejected.revision}: ${rejected.reason}`);
+  if (refusedNewest) errors.unshift(`rejected revision ${rejected.revision}: ${rejected.reason}`);
   return errors.length > 0 ? errors.join('; ') : null;
 }
 
