@@ -78,19 +78,16 @@ export async function reportChange(
   timeoutMs: number | null,
   render: (r: Revision) => string[],
 ): Promise<void> {
-  if (timeoutMs === null) {
-    ctx.output.result(revision, render);
-    return;
-  }
+  // A human sees the stored change at once; `--json` prints one document once the wait is over.
+  if (timeoutMs === null || !ctx.output.json) ctx.output.result(revision, render);
+  if (timeoutMs === null) return;
   const result = await waitForRollout(await ctx.client(), {
     model: revision.model,
     revision: revision.revision,
     timeoutMs,
   });
-  ctx.output.result({ ...revision, rollout: result.status }, (r) => [
-    ...render(r),
-    ...renderRollout(result, timeoutMs),
-  ]);
+  if (ctx.output.json) ctx.output.result({ ...revision, rollout: result.status }, () => []);
+  else ctx.output.result(result, (r) => renderRollout(r, timeoutMs));
   const error = rolloutError(result.status, result.timedOut, timeoutMs);
   if (error) throw error;
 }
