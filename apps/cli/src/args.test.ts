@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMetrics, parseRef, parseWeights, percentToBasisPoints } from './args.ts';
+import { parseDuration, parseMetrics, parseRef, parseWeights, percentToBasisPoints } from './args.ts';
 import { formatPercent } from './output.ts';
 
 describe('percentToBasisPoints', () => {
@@ -63,5 +63,22 @@ describe('formatPercent', () => {
     [0, '0%'],
   ])('%d bp is %s', (bp, text) => {
     expect(formatPercent(bp)).toBe(text);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['30s', 30_000],
+    ['500ms', 500],
+    ['2m', 120_000],
+    ['1.5s', 1500],
+    [' 10s ', 10_000],
+    ['60m', 3_600_000],
+  ])('%j is %d ms', (text, ms) => {
+    expect(parseDuration(text, '--wait')).toBe(ms);
+  });
+
+  it.each(['', '30', '0s', '0.0001s', '-1s', '10h', '61m', 's', '1e3ms', '10 s'])('rejects %j', (text) => {
+    expect(() => parseDuration(text, '--wait')).toThrow(/^--wait: .* is not a duration/);
   });
 });

@@ -90,3 +90,17 @@ export function parseChoice<T extends string>(text: string, choices: readonly T[
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw new UsageError(`${flag}: "${text}" is not one of ${choices.join(', ')}`);
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+/** The longest `--wait` accepted: a deploy script that waits longer wants its own loop. */
+const MAX_DURATION_MS = 60 * 60_000;
+
+/** A duration flag such as `--wait 30s`: a positive number with a unit, `ms`, `s` or `m` (up to 1 h). */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text.trim());
+  const ms = match ? Math.round(Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? Number.NaN)) : 0;
+  if (!match || ms < 1 || ms > MAX_DURATION_MS) {
+    throw new UsageError(`${flag}: "${text}" is not a duration between 1ms and 60m (e.g. 500ms, 10s, 2m)`);
+  }
+  return ms;
+}

@@ -5,6 +5,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A change was stored but did not land on every live replica in time (or failed on one): exit status 1. */
+export class RolloutError extends Error {
+  override name = 'RolloutError';
+}
+
 /** Exit statuses scripts can rely on. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -13,6 +18,8 @@ export const EXIT_USAGE = 2;
 /** The single `error: ...` line and exit status for anything a command throws. */
 export function describeFailure(error: unknown, url: string): { line: string; exitCode: number } {
   if (error instanceof UsageError) return { line: `error: ${oneLine(error.message)}`, exitCode: EXIT_USAGE };
+  if (error instanceof RolloutError)
+    return { line: `error: ${oneLine(error.message)}`, exitCode: EXIT_FAILURE };
   if (error instanceof ArtifactUploadError) {
     return {
       line: `error: upload failed: ${oneLine(error.message)} (${error.code})`,

@@ -39,6 +39,7 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
   },
   'traffic.get': { tier: 'viewer', call: (c) => c.traffic.get.query({ model: 'authz' }) },
   'traffic.history': { tier: 'viewer', call: (c) => c.traffic.history.query({ model: 'authz' }) },
+  'traffic.status': { tier: 'viewer', call: (c) => c.traffic.status.query({ model: 'authz' }) },
   'traffic.set': {
     tier: 'operator',
     call: (c) => c.traffic.set.mutate({ model: 'authz', weights: [{ version: '1', weight: 10000 }] }),

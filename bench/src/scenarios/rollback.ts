@@ -41,6 +41,8 @@ export async function timeRollbacks(
       'traffic',
       'rollback',
       model,
+      // The trial watches the replicas itself; the CLI's own wait would only add heartbeat latency.
+      '--no-wait',
       '--url',
       env.controlPlane.url,
       '--token',

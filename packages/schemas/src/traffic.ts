@@ -52,3 +52,43 @@ export const RevisionSchema = z.object({
   createdAt: z.string(),
 });
 export type Revision = z.infer<typeof RevisionSchema>;
+
+/**
+ * How far one replica is with a revision: `in-sync` (applied it, every version loaded), `pending`
+ * (loading it, or not there yet), `failed` (a version of it failed to load, or the replica refused
+ * it) or `stale` (behind for longer than REPLICA_STALE_AFTER_MS without loading anything).
+ */
+export const REPLICA_STATES = ['in-sync', 'pending', 'failed', 'stale'] as const;
+export type ReplicaState = (typeof REPLICA_STATES)[number];
+
+/** A rollout as a whole: every live replica in sync, any failed, or still on its way. */
+export const ROLLOUT_STATES = ['complete', 'progressing', 'failed'] as const;
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+
+/** `traffic.status`: the revision defaults to the active one. */
+export const RolloutStatusInputSchema = z
+  .object({ model: ModelNameSchema, revision: z.number().int().positive().optional() })
+  .strict();
+export type RolloutStatusInput = z.infer<typeof RolloutStatusInputSchema>;
+
+/** One live replica's progress with the revision asked about. */
+export interface ReplicaRollout {
+  replicaId: string;
+  hostname: string;
+  state: ReplicaState;
+  appliedRevision: number | null;
+  /** Why the replica is not in sync (the load error, what it is loading, how far behind); null when in sync. */
+  reason: string | null;
+  lastSeenAt: string;
+}
+
+/** What `traffic.status` answers. */
+export interface RolloutStatus {
+  model: string;
+  /** The revision the replicas were judged against. */
+  revision: number;
+  /** The model's active revision now; larger than `revision` once a later change superseded it. */
+  activeRevision: number | null;
+  state: RolloutState;
+  replicas: ReplicaRollout[];
+}

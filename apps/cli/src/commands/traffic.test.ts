@@ -21,6 +21,7 @@ const revision: Revision = {
 const replica = (overrides: Partial<ReplicaView>): ReplicaView => ({
   replicaId: 'dp-a',
   state: 'in-sync',
+  reason: null,
   appliedRevision: 4,
   lastSeenAt: '2026-01-02T03:04:07.000Z',
   rejectedRevision: null,
@@ -46,14 +47,21 @@ describe('traffic show', () => {
         replica({}),
         replica({
           replicaId: 'dp-b',
-          state: 'stale',
+          state: 'failed',
+          reason: 'rejected revision 4: bucket map; recs@3.0.0: artifact failed sha256 verification',
           appliedRevision: 3,
           lastSeenAt: '2026-01-02T03:04:06.000Z',
           rejectedRevision: 4,
           versionErrors: { 'recs@3.0.0': 'artifact failed sha256 verification' },
           lastError: 'reconcile failed: connection reset',
         }),
-        replica({ replicaId: 'dp-c', appliedRevision: null }),
+        replica({ replicaId: 'dp-c', state: 'pending', reason: 'loading recs@3.0.0', appliedRevision: null }),
+        replica({
+          replicaId: 'dp-d',
+          state: 'stale',
+          reason: 'at revision 3, not 4 for 45s',
+          appliedRevision: 3,
+        }),
       ]),
     );
     expect(lines).toEqual([
@@ -63,10 +71,11 @@ describe('traffic show', () => {
       '1.0.0    90%     production  baseline',
       '3.0.0    10%     canary',
       '',
-      'REPLICA  STATE    APPLIED  LAST SEEN             ERRORS',
+      'REPLICA  STATE    APPLIED  LAST SEEN             REASON',
       'dp-a     in-sync  4        2026-01-02 03:04:07Z  -',
-      'dp-b     stale    3        2026-01-02 03:04:06Z  rejected revision 4; recs@3.0.0: artifact failed sha256 verification; reconcile failed: connection reset',
-      'dp-c     in-sync  -        2026-01-02 03:04:07Z  -',
+      'dp-b     failed   3        2026-01-02 03:04:06Z  rejected revision 4: bucket map; recs@3.0.0: artifact failed sha256 verification; reconcile failed: connection reset',
+      'dp-c     pending  -        2026-01-02 03:04:07Z  loading recs@3.0.0',
+      'dp-d     stale    3        2026-01-02 03:04:07Z  at revision 3, not 4 for 45s',
     ]);
   });
 

@@ -3,6 +3,7 @@ import { parsePositiveInt, parseRef, parseWeights, percentToBasisPoints } from '
 import { type CommandGroup, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { formatPercent, formatTime, table } from '../output.ts';
+import { reportChange, WAIT_DETAILS, WAIT_OPTIONS, WAIT_USAGE, waitMs } from './rollout.ts';
 
 /** `2.0.0 90%, 2.1.0 10%`. */
 function weightsText(revision: Revision): string {
@@ -29,6 +30,8 @@ export interface TrafficView {
 export interface ReplicaView {
   replicaId: string;
   state: string;
+  /** Why the replica is not in sync; null when it is. */
+  reason: string | null;
   appliedRevision: number | null;
   lastSeenAt: string;
   rejectedRevision: number | null;
@@ -54,9 +57,15 @@ export function renderTraffic(t: TrafficView): string[] {
     r.state,
     r.appliedRevision,
     formatTime(r.lastSeenAt),
-    replicaErrors(r).join('; ') || null,
+    replicaDetail(r).join('; ') || null,
   ]);
-  return [...lines, '', ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'ERRORS'], replicaRows)];
+  return [...lines, '', ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'REASON'], replicaRows)];
+}
+
+/** Why the replica is not in sync, then any other error it reports, each said once. */
+function replicaDetail(r: ReplicaView): string[] {
+  const reason = r.reason ?? '';
+  return [...(reason ? [reason] : []), ...replicaErrors(r).filter((e) => !reason.includes(e))];
 }
 
 /** Everything keeping a replica from serving the model as configured, most specific first. */
@@ -85,63 +94,73 @@ export const trafficGroup: CommandGroup = {
     },
     {
       name: 'set',
-      usage: '<model> --weights V=PERCENT,... [--baseline V]',
+      usage: `<model> --weights V=PERCENT,... [--baseline V] ${WAIT_USAGE}`,
       summary: 'set the whole split at once; percentages (up to 2 decimals) must add up to 100',
-      details: ['example: modelplane traffic set recs --weights 2.3.0=90,2.4.0=10 --baseline 2.3.0'],
-      options: { weights: { type: 'string' }, baseline: { type: 'string' } },
+      details: [
+        'example: modelplane traffic set recs --weights 2.3.0=90,2.4.0=10 --baseline 2.3.0',
+        ...WAIT_DETAILS,
+      ],
+      options: { weights: { type: 'string' }, baseline: { type: 'string' }, ...WAIT_OPTIONS },
       args: ['<model>'],
       async run(ctx, [model = ''], flags) {
         const text = stringFlag(flags, 'weights');
         if (text === undefined) throw new UsageError('traffic set: --weights V=PERCENT,... is required');
         const weights = parseWeights(text);
         const baseline = stringFlag(flags, 'baseline');
+        const wait = waitMs(flags);
         const revision = await (await ctx.client()).traffic.set.mutate({
           model,
           weights,
           ...(baseline !== undefined && { baseline }),
         });
-        ctx.output.result(revision, (r) => renderRevision('traffic set', r));
+        await reportChange(ctx, revision, wait, (r) => renderRevision('traffic set', r));
       },
     },
     {
       name: 'canary',
-      usage: '<model>@<version> --percent P',
+      usage: `<model>@<version> --percent P ${WAIT_USAGE}`,
       summary: 'send P percent to a version; the rest keeps its current proportions',
-      details: ['example: modelplane traffic canary recs@2.4.0 --percent 10'],
-      options: { percent: { type: 'string' } },
+      details: ['example: modelplane traffic canary recs@2.4.0 --percent 10', ...WAIT_DETAILS],
+      options: { percent: { type: 'string' }, ...WAIT_OPTIONS },
       args: ['<model>@<version>'],
       async run(ctx, [ref = ''], flags) {
         const { model, version } = parseRef(ref);
         const percent = stringFlag(flags, 'percent');
         if (percent === undefined) throw new UsageError('traffic canary: --percent P is required');
         const weight = percentToBasisPoints(percent, '--percent');
+        const wait = waitMs(flags);
         const revision = await (await ctx.client()).traffic.canary.mutate({ model, version, weight });
-        ctx.output.result(revision, (r) => renderRevision('canary', r));
+        await reportChange(ctx, revision, wait, (r) => renderRevision('canary', r));
       },
     },
     {
       name: 'promote',
-      usage: '<model>@<version>',
+      usage: `<model>@<version> ${WAIT_USAGE}`,
       summary: 'send all traffic to a version and make it the baseline',
+      details: WAIT_DETAILS,
+      options: WAIT_OPTIONS,
       args: ['<model>@<version>'],
-      async run(ctx, [ref = '']) {
+      async run(ctx, [ref = ''], flags) {
         const { model, version } = parseRef(ref);
+        const wait = waitMs(flags);
         const revision = await (await ctx.client()).traffic.promote.mutate({ model, version });
-        ctx.output.result(revision, (r) => renderRevision('promoted', r));
+        await reportChange(ctx, revision, wait, (r) => renderRevision('promoted', r));
       },
     },
     {
       name: 'rollback',
-      usage: '<model> [--to REVISION]',
+      usage: `<model> [--to REVISION] ${WAIT_USAGE}`,
       summary:
         'restore the split before the last change (or revision N); repeated rollbacks walk further back',
-      options: { to: { type: 'string' } },
+      details: WAIT_DETAILS,
+      options: { to: { type: 'string' }, ...WAIT_OPTIONS },
       args: ['<model>'],
       async run(ctx, [model = ''], flags) {
         const to = stringFlag(flags, 'to');
         const input = { model, ...(to !== undefined && { to: parsePositiveInt(to, '--to') }) };
+        const wait = waitMs(flags);
         const revision = await (await ctx.client()).traffic.rollback.mutate(input);
-        ctx.output.result(revision, (r) => [
+        await reportChange(ctx, revision, wait, (r) => [
           ...renderRevision('rolled back', r),
           `  restores  revision ${r.restoresRevision}`,
         ]);
@@ -149,12 +168,15 @@ export const trafficGroup: CommandGroup = {
     },
     {
       name: 'reshuffle',
-      usage: '<model>',
+      usage: `<model> ${WAIT_USAGE}`,
       summary: 'same split, new hashing salt: a different set of users lands on each version',
+      details: WAIT_DETAILS,
+      options: WAIT_OPTIONS,
       args: ['<model>'],
-      async run(ctx, [model = '']) {
+      async run(ctx, [model = ''], flags) {
+        const wait = waitMs(flags);
         const revision = await (await ctx.client()).traffic.reshuffle.mutate({ model });
-        ctx.output.result(revision, (r) => renderRevision('reshuffled', r));
+        await reportChange(ctx, revision, wait, (r) => renderRevision('reshuffled', r));
       },
     },
     {

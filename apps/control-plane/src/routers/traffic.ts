@@ -3,6 +3,7 @@ import {
   CanaryInputSchema,
   PromoteInputSchema,
   RollbackInputSchema,
+  RolloutStatusInputSchema,
   SetTrafficInputSchema,
   TrafficHistoryInputSchema,
   TrafficModelInputSchema,
@@ -10,6 +11,7 @@ import {
 import { requireModel } from '../services/registry.ts';
 import { listReplicaStatuses } from '../services/replicas.ts';
 import { toRevision } from '../services/revision-view.ts';
+import { rolloutStatus } from '../services/rollout.ts';
 import { canary, promote, reshuffle, rollback, setTraffic } from '../services/traffic.ts';
 import { operatorProcedure, router, viewerProcedure } from '../trpc.ts';
 
@@ -25,9 +27,13 @@ export const trafficRouter = router({
       configGeneration: Number(model.config_generation),
       revision: active ? toRevision(model.name, active, versions) : null,
       versions: versions.map((v) => ({ version: v.version, status: v.status })),
-      replicas: await listReplicaStatuses(ctx.deps, model, active ?? null),
+      replicas: await listReplicaStatuses(ctx.deps, model, active ?? null, versions),
     };
   }),
+  /** Rollout progress of a revision on every live replica; poll it to wait for a change to land. */
+  status: viewerProcedure
+    .input(RolloutStatusInputSchema)
+    .query(({ ctx, input }) => rolloutStatus(ctx.deps, input)),
   history: viewerProcedure.input(TrafficHistoryInputSchema).query(async ({ ctx, input }) => {
     const model = await requireModel(ctx.deps.db, input.model);
     const versions = await listVersions(ctx.deps.db, model.id);

@@ -1,10 +1,13 @@
 import {
   listLiveHeartbeats,
   type ModelRow,
+  type ModelVersionRow,
   type ReplicaHeartbeat,
   type RoutingRevisionRow,
 } from '@modelplane/db';
+import type { ReplicaState } from '@modelplane/schemas';
 import type { Deps } from '../deps.ts';
+import { behindSince, type ConfigMark, type RolloutTarget, replicaState } from './replica-state.ts';
 
 /** One data-plane replica as `traffic.get` shows it for one model. */
 export interface ReplicaStatus {
@@ -15,8 +18,12 @@ export interface ReplicaStatus {
   appliedRevision: number | null;
   appliedGeneration: number | null;
   appliedAt: string | null;
-  /** `stale`: behind the active revision (or config generation) for longer than REPLICA_STALE_AFTER_MS. */
-  state: 'in-sync' | 'stale';
+  /** See {@link replicaState}: `in-sync` only once the active revision is applied with every version loaded. */
+  state: ReplicaState;
+  /** Why the replica is not `in-sync` (load error, versions loading, how far behind); null when it is. */
+  reason: string | null;
+  /** `<model>@<version>` still loading for a table the replica has not applied yet. */
+  loading: string[];
   /** The newest revision the replica refused as invalid, if it refused one it has not moved past. */
   rejectedRevision: number | null;
   /** `<model>@<version>` → why the replica cannot serve that version (this model's versions only). */
@@ -26,50 +33,78 @@ export interface ReplicaStatus {
 
 const iso = (date: Date | string) => new Date(date).toISOString();
 
+/** The model's newest config, as replicas are judged against it. */
+export function configMark(model: ModelRow): ConfigMark {
+  // updated_at moves with every generation bump, so it dates the newest change a replica may lack.
+  return { generation: Number(model.config_generation), updatedAt: model.updated_at };
+}
+
+/** A stored revision as a rollout target: its number, age and the refs of the versions it routes to. */
+export function rolloutTarget(
+  model: ModelRow,
+  revision: RoutingRevisionRow,
+  versions: readonly ModelVersionRow[],
+): RolloutTarget {
+  const label = (id: string) => versions.find((v) => v.id === id)?.version ?? id;
+  return {
+    revision: revision.revision,
+    createdAt: revision.created_at,
+    refs: revision.weights.map((w) => `${model.name}@${label(w.versionId)}`),
+  };
+}
+
 /**
- * Whether a replica lags the model for longer than `staleAfterMs`, on the database's clock: its
- * applied revision is behind the active one, or its applied generation behind the model's.
+ * Whether a replica lags the model for longer than `lagMs` (its applied revision behind `active`, or
+ * its applied generation behind the model's), on the database's clock. The `replica_stale` alert.
  */
-export function replicaState(
+export function replicaLags(
   replica: ReplicaHeartbeat,
   model: ModelRow,
   active: RoutingRevisionRow | null,
   now: Date,
-  staleAfterMs: number,
-): ReplicaStatus['state'] {
-  const applied = replica.applied[model.name];
-  const age = (since: Date | string) => now.getTime() - new Date(since).getTime();
-  const appliedRevision = applied?.revision ?? 0;
-  const revisionLag =
-    active !== null && appliedRevision < active.revision && age(active.created_at) > staleAfterMs;
-  // updated_at moves with every generation bump, so it dates the newest change the replica may lack.
-  const generationLag =
-    (applied?.generation ?? 0) < Number(model.config_generation) && age(model.updated_at) > staleAfterMs;
-  return revisionLag || generationLag ? 'stale' : 'in-sync';
+  lagMs: number,
+): boolean {
+  const target = active && { revision: active.revision, createdAt: active.created_at, refs: [] };
+  const since = behindSince(replica.applied[model.name], target, configMark(model));
+  return since !== null && now.getTime() - since.getTime() > lagMs;
+}
+
+/** This model's entries of a replica's version errors. */
+export function modelVersionErrors(replica: ReplicaHeartbeat, model: string): Record<string, string> {
+  const prefix = `${model}@`;
+  return Object.fromEntries(
+    Object.entries(replica.version_errors ?? {}).filter(([ref]) => ref.startsWith(prefix)),
+  );
 }
 
 function toStatus(
   replica: ReplicaHeartbeat,
   model: ModelRow,
-  active: RoutingRevisionRow | null,
+  target: RolloutTarget | null,
   now: Date,
   staleAfterMs: number,
 ): ReplicaStatus {
-  const applied = replica.applied[model.name];
-  const prefix = `${model.name}@`;
-  const versionErrors = Object.fromEntries(
-    Object.entries(replica.version_errors ?? {}).filter(([ref]) => ref.startsWith(prefix)),
-  );
-  const hasTable = applied !== undefined && applied.generation > 0;
+  const report = replica.applied[model.name];
+  const versionErrors = modelVersionErrors(replica, model.name);
+  const verdict = replicaState({
+    report,
+    versionErrors,
+    target,
+    config: configMark(model),
+    now,
+    staleAfterMs,
+  });
+  const hasTable = report !== undefined && report.generation > 0;
   return {
     replicaId: replica.replica_id,
     hostname: replica.hostname,
     lastSeenAt: iso(replica.last_seen_at),
-    appliedRevision: hasTable ? applied.revision : null,
-    appliedGeneration: hasTable ? applied.generation : null,
-    appliedAt: hasTable ? applied.appliedAt : null,
-    state: replicaState(replica, model, active, now, staleAfterMs),
-    rejectedRevision: applied?.rejected?.revision ?? null,
+    appliedRevision: hasTable ? report.revision : null,
+    appliedGeneration: hasTable ? report.generation : null,
+    appliedAt: hasTable ? report.appliedAt : null,
+    ...verdict,
+    loading: report?.applying?.loading ?? [],
+    rejectedRevision: report?.rejected?.revision ?? null,
     versionErrors,
     lastError: replica.last_error,
   };
@@ -80,8 +115,10 @@ export async function listReplicaStatuses(
   deps: Deps,
   model: ModelRow,
   active: RoutingRevisionRow | null,
+  versions: readonly ModelVersionRow[],
 ): Promise<ReplicaStatus[]> {
   const { REPLICA_LIVE_WINDOW_MS, REPLICA_STALE_AFTER_MS } = deps.config;
   const { now, replicas } = await listLiveHeartbeats(deps.db, REPLICA_LIVE_WINDOW_MS);
-  return replicas.map((r) => toStatus(r, model, active, now, REPLICA_STALE_AFTER_MS));
+  const target = active && rolloutTarget(model, active, versions);
+  return replicas.map((r) => toStatus(r, model, target, now, REPLICA_STALE_AFTER_MS));
 }

@@ -67,8 +67,9 @@ describe('heartbeats and traffic.get replicas', () => {
       timeoutMs: 3000,
     });
     const hbv = await replicasOf('hbv');
-    expect(hbv['replica-ok']).toMatchObject({ appliedRevision: 1 });
+    expect(hbv['replica-ok']).toMatchObject({ appliedRevision: 1, state: 'failed' });
     expect(hbv['replica-ok']?.versionErrors['hbv@2']).toMatch(/refused/);
+    expect(hbv['replica-ok']?.reason).toBe(`hbv@2: ${hbv['replica-ok']?.versionErrors['hbv@2']}`);
     expect((await replicasOf('hb'))['replica-ok']?.versionErrors).toEqual({});
   });
 
@@ -79,7 +80,8 @@ describe('heartbeats and traffic.get replicas', () => {
       timeoutMs: 3000,
     });
     const early = await replicasOf('hb');
-    expect(early['replica-cut']).toMatchObject({ appliedRevision: 1, state: 'in-sync' });
+    // Behind, within REPLICA_STALE_AFTER_MS: pending, never in sync.
+    expect(early['replica-cut']).toMatchObject({ appliedRevision: 1, state: 'pending' });
 
     await waitFor(async () => (await replicasOf('hb'))['replica-cut']?.state === 'stale', {
       timeoutMs: 5000,

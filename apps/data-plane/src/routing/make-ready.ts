@@ -16,13 +16,26 @@ export interface MakeReadyDeps {
 
 /**
  * Make before break: waits until every version the table sends traffic to is loaded and warm.
+ * Meanwhile the report lists the versions still loading; the caller ends that with `doneApplying`.
  * Returns true when all are ready; otherwise records each failure as a version error and returns
  * false, so the caller keeps serving the previous table for this model.
  */
 export async function makeReady(table: ModelTable, deps: MakeReadyDeps): Promise<boolean> {
   const versions = weightedVersions(table);
+  const { report } = deps;
+  // Reported in heartbeats, so the control plane can tell a replica still loading from one in sync.
+  report.applying(
+    table.name,
+    table.revision?.number ?? null,
+    table.generation,
+    versions.map((v) => v.ref),
+  );
   const results = await Promise.allSettled(
-    versions.map((v) => withTimeout(deps.backends.ensureReady(v), deps.timeoutMs, `loading ${v.ref}`)),
+    versions.map((v) =>
+      withTimeout(deps.backends.ensureReady(v), deps.timeoutMs, `loading ${v.ref}`).finally(() =>
+        report.settled(table.name, table.generation, v.ref),
+      ),
+    ),
   );
   let ready = true;
   results.forEach((result, i) => {

@@ -16,6 +16,12 @@ export interface RoutingStats {
   pushedTables: number;
 }
 
+interface Applying {
+  revision: number | null;
+  generation: number;
+  loading: Set<string>;
+}
+
 /**
  * What this replica knows about its own health, as it reports it in heartbeats: when each table was
  * applied, revisions it refused, versions it cannot serve, and the last sync error.
@@ -32,6 +38,8 @@ export class ReplicaReport {
   readonly #appliedAt = new Map<string, number>();
   readonly #rejected = new Map<string, RevisionRejection>();
   readonly #versionErrors = new Map<string, string>();
+  /** Per model, the newer table being warmed and the refs of its versions still loading. */
+  readonly #applying = new Map<string, Applying>();
   #lastError: string | null = null;
 
   /** Records a rejection; returns false if this model generation was already rejected (not counted twice). */
@@ -68,6 +76,24 @@ export class ReplicaReport {
     this.#appliedAt.delete(model);
     this.#rejected.delete(model);
     this.clearVersionErrors(model);
+  }
+
+  /** A table is being warmed before it is applied; each of `refs` counts as loading until it settles. */
+  applying(model: string, revision: number | null, generation: number, refs: readonly string[]): void {
+    const current = this.#applying.get(model);
+    if (current && current.generation > generation) return;
+    this.#applying.set(model, { revision, generation, loading: new Set(refs) });
+  }
+
+  /** One version of the table being warmed finished loading, or failed (its error is recorded apart). */
+  settled(model: string, generation: number, ref: string): void {
+    const current = this.#applying.get(model);
+    if (current?.generation === generation) current.loading.delete(ref);
+  }
+
+  /** Warming `generation` ended, whether or not its table was applied. */
+  doneApplying(model: string, generation: number): void {
+    if (this.#applying.get(model)?.generation === generation) this.#applying.delete(model);
   }
 
   setVersionError(ref: string, error: string | null): void {
@@ -116,6 +142,13 @@ export class ReplicaReport {
       applied[model] = {
         ...entry,
         rejected: { revision: r.revision, generation: r.generation, reason: r.reason },
+      };
+    }
+    for (const [model, a] of this.#applying) {
+      const entry = applied[model] ?? { revision: null, generation: 0, appliedAt: new Date(0).toISOString() };
+      applied[model] = {
+        ...entry,
+        applying: { revision: a.revision, generation: a.generation, loading: [...a.loading] },
       };
     }
     return {

@@ -47,10 +47,14 @@ export class SnapshotStore {
     source: RoutingSnapshot['source'],
   ): Promise<void> {
     const accepted = await Promise.all(loaded.map((m) => this.#accept(m, true)));
-    if (this.#closed) return;
-    const present = new Set(accepted.map((a) => a.name));
-    const removed = [...(this.#current?.models.keys() ?? [])].filter((name) => !present.has(name));
-    this.#commit(accepted, removed, tokens, source);
+    try {
+      if (this.#closed) return;
+      const present = new Set(accepted.map((a) => a.name));
+      const removed = [...(this.#current?.models.keys() ?? [])].filter((name) => !present.has(name));
+      this.#commit(accepted, removed, tokens, source);
+    } finally {
+      this.#doneApplying(accepted);
+    }
   }
 
   /** Applies one reloaded model; `null` means it no longer exists. Older or equal generations change nothing. */
@@ -63,8 +67,19 @@ export class SnapshotStore {
     }
     const accepted = await this.#accept(loaded, false);
     const latest = this.#current;
-    if (latest !== null && !this.#closed && accepted.table !== null)
-      this.#commit([accepted], [], null, latest.source);
+    try {
+      if (latest !== null && !this.#closed && accepted.table !== null)
+        this.#commit([accepted], [], null, latest.source);
+    } finally {
+      this.#doneApplying([accepted]);
+    }
+  }
+
+  // Only once the table is committed (or kept out), so no heartbeat sees it neither applying nor applied.
+  #doneApplying(accepted: Accepted[]): void {
+    for (const { name, loaded } of accepted) {
+      if (loaded.kind === 'table') this.#deps.report.doneApplying(name, loaded.table.generation);
+    }
   }
 
   /** Swaps in a newer token set. */

@@ -92,8 +92,8 @@ describe('Postgres and Redis both unreachable', () => {
   });
 
   it('restarts from its disk snapshot (ready, stale) while an empty replica stays not ready', async () => {
-    // Traffic changes during the outage; the cut-off replicas cannot know yet.
-    await fleet.json(['traffic', 'canary', 'recs@2.0.0', '--percent', '50']);
+    // Traffic changes during the outage; the cut-off replicas cannot know yet (so no waiting for them).
+    await fleet.json(['traffic', 'canary', 'recs@2.0.0', '--percent', '50', '--no-wait']);
 
     expect(await terminate(replica.process)).toEqual({ code: 0, signal: null });
     replica = await fleet.startReplica(behindProxies(replica.id, replica.dataDir));

@@ -17,7 +17,7 @@ let replica: ReplicaProcess;
 let token: string;
 
 beforeAll(async () => {
-  // Stale after 1 s, so the lagging replica shows as such while the test looks.
+  // Stale after 1 s: a replica whose version failed must show as failed, never merely stale.
   fleet = await startFleet({ controlPlaneEnv: { REPLICA_STALE_AFTER_MS: '1000' } });
   const bytes = await readFile(recs2.file);
   bytes[bytes.length - 8] = (bytes[bytes.length - 8] ?? 0) ^ 0x01;
@@ -41,30 +41,37 @@ afterAll(async () => {
 type ReplicaStatus = {
   replicaId: string;
   state: string;
+  reason: string | null;
   appliedRevision: number | null;
   versionErrors: Record<string, string>;
 };
 
 describe('an artifact that fails its sha256 check', () => {
   it('is never served; the other version keeps serving and the error reaches traffic.get', async () => {
-    const canary = await fleet.json<{ revision: number }>([
-      'traffic',
-      'canary',
-      'recs@2.0.0',
-      '--percent',
-      '20',
-    ]);
+    // The CLI waits for the rollout, sees the replica fail to load 2.0.0 and says why.
+    const started = performance.now();
+    const result = await fleet.cli(['traffic', 'canary', 'recs@2.0.0', '--percent', '20', '--json']);
+    expect(result.code).toBe(1);
+    expect(performance.now() - started).toBeLessThan(25_000);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^error: rollout of recs revision \\d+ failed: tamper: recs@2\\.0\\.0: .*sha256.*${recs2.sha256}`,
+      ),
+    );
+    const canary = JSON.parse(result.stdout) as { revision: number; rollout: { state: string } };
+    expect(canary.rollout.state).toBe('failed');
 
     const reported = await waitFor(
       async () => {
         const traffic = await fleet.admin.traffic.get.query({ model: 'recs' });
         const status = (traffic.replicas as ReplicaStatus[]).find((r) => r.replicaId === replica.id);
-        return status?.versionErrors['recs@2.0.0'] !== undefined && status.state === 'stale' && status;
+        return status?.versionErrors['recs@2.0.0'] !== undefined && status.state === 'failed' && status;
       },
-      { timeoutMs: 10_000, message: 'the version error and the stale state in traffic.get' },
+      { timeoutMs: 10_000, message: 'the version error and the failed state in traffic.get' },
     );
     expect(reported.versionErrors['recs@2.0.0']).toMatch(/sha256/);
     expect(reported.versionErrors['recs@2.0.0']).toContain(recs2.sha256);
+    expect(reported.reason).toBe(`recs@2.0.0: ${reported.versionErrors['recs@2.0.0']}`);
     // The replica kept the last table it could serve entirely.
     expect(reported.appliedRevision).toBe(canary.revision - 1);
 
@@ -97,7 +104,7 @@ describe('an artifact that fails its sha256 check', () => {
 
     const table = (await fleet.cli(['traffic', 'show', 'recs'])).stdout;
     expect(table).toMatch(
-      new RegExp(`^tamper\\s+stale\\s+${canary.revision - 1}\\s.*recs@2\\.0\\.0: .*sha256`, 'm'),
+      new RegExp(`^tamper\\s+failed\\s+${canary.revision - 1}\\s.*recs@2\\.0\\.0: .*sha256`, 'm'),
     );
   });
 });

@@ -82,6 +82,8 @@ describe('a canary and a rollback reach every replica', () => {
       'recs@2.0.0',
       '--percent',
       '30',
+      // The convergence is timed here, from the moment the change is stored.
+      '--no-wait',
     ]);
     const since = performance.now();
     const stored = await readStoredRouting(fleet.database, 'recs');
@@ -100,6 +102,7 @@ describe('a canary and a rollback reach every replica', () => {
       'traffic',
       'rollback',
       'recs',
+      '--no-wait',
     ]);
     const since = performance.now();
     expect(rolledBack.restoresRevision).toBe(1);
@@ -124,7 +127,7 @@ describe('a canary and a rollback reach every replica', () => {
     );
 
     const table = (await fleet.cli(['traffic', 'show', 'recs'])).stdout;
-    expect(table).toMatch(/^REPLICA\s+STATE\s+APPLIED\s+LAST SEEN\s+ERRORS$/m);
+    expect(table).toMatch(/^REPLICA\s+STATE\s+APPLIED\s+LAST SEEN\s+REASON$/m);
     for (const replica of replicas) {
       expect(table).toMatch(new RegExp(`^${replica.id}\\s+in-sync\\s+${stored.revision}\\s`, 'm'));
     }

@@ -5,6 +5,11 @@ import { type Executor, json } from './executor.ts';
 /** What a replica reports for one model: what it serves, and the newest revision it refused, if any. */
 export interface ReplicaModelReport extends AppliedModelState {
   rejected?: { revision: number; generation: number; reason: string };
+  /**
+   * A newer table the replica is warming before it applies it: `loading` lists the `<model>@<version>`
+   * still loading. Absent when nothing is being applied (and from replicas that predate the field).
+   */
+  applying?: { revision: number | null; generation: number; loading: string[] };
 }
 
 /** One replica's heartbeat. `last_seen_at` is set from the database clock, never the replica's. */

@@ -13,7 +13,7 @@ import {
 } from '@modelplane/db';
 import { histogramQuantile } from '@modelplane/stats';
 import type { ControlPlaneConfig } from '../../config.ts';
-import { replicaState } from '../replicas.ts';
+import { replicaLags } from '../replicas.ts';
 import { revisionSrm } from './srm.ts';
 
 /** What one rule measured: the value, and whether it breaches the rule. */
@@ -94,9 +94,7 @@ async function read(tx: Executor, rule: AlertRuleWithModel, liveWindowMs: number
   }
   // Only live replicas count, so a replica that left the fleet cannot keep this firing.
   const { now, replicas } = await listLiveHeartbeats(tx, liveWindowMs);
-  const stale = replicas.filter(
-    (r) => replicaState(r, model, active ?? null, now, rule.threshold * 1000) === 'stale',
-  );
+  const stale = replicas.filter((r) => replicaLags(r, model, active ?? null, now, rule.threshold * 1000));
   return {
     value: stale.length,
     breached: stale.length > 0,
