@@ -86,7 +86,8 @@ export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
 
 function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
-  if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (typeof value === 'string')
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   return Array.isArray(value)
     ? { name, type: AttributeType.INTS, ints: value }
     : { name, type: AttributeType.INT, i: value };
