@@ -21,6 +21,8 @@ export interface ReplicaStatus {
   rejectedRevision: number | null;
   /** `<model>@<version>` → why the replica cannot serve that version (this model's versions only). */
   versionErrors: Record<string, string>;
+  /** `<model>@<version>` → why its warm-up with zeros failed; it serves anyway (this model's versions only). */
+  versionWarnings: Record<string, string>;
   lastError: string | null;
 }
 
@@ -57,9 +59,9 @@ function toStatus(
 ): ReplicaStatus {
   const applied = replica.applied[model.name];
   const prefix = `${model.name}@`;
-  const versionErrors = Object.fromEntries(
-    Object.entries(replica.version_errors ?? {}).filter(([ref]) => ref.startsWith(prefix)),
-  );
+  const ofModel = (byRef: Record<string, string> | null | undefined) =>
+    Object.fromEntries(Object.entries(byRef ?? {}).filter(([ref]) => ref.startsWith(prefix)));
+  const versionErrors = ofModel(replica.version_errors);
   const hasTable = applied !== undefined && applied.generation > 0;
   return {
     replicaId: replica.replica_id,
@@ -71,6 +73,7 @@ function toStatus(
     state: replicaState(replica, model, active, now, staleAfterMs),
     rejectedRevision: applied?.rejected?.revision ?? null,
     versionErrors,
+    versionWarnings: ofModel(replica.version_warnings),
     lastError: replica.last_error,
   };
 }
