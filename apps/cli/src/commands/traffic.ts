@@ -33,6 +33,8 @@ export interface ReplicaView {
   lastSeenAt: string;
   rejectedRevision: number | null;
   versionErrors: Record<string, string>;
+  /** Versions that serve although their warm-up with zeros failed (absent from older control planes). */
+  versionWarnings?: Record<string, string>;
   lastError: string | null;
 }
 
@@ -56,7 +58,17 @@ export function renderTraffic(t: TrafficView): string[] {
     formatTime(r.lastSeenAt),
     replicaErrors(r).join('; ') || null,
   ]);
-  return [...lines, '', ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'ERRORS'], replicaRows)];
+  const warnings = t.replicas.flatMap((r) =>
+    Object.entries(r.versionWarnings ?? {}).map(
+      ([ref, warning]) => `warning: ${r.replicaId}: ${ref} serves, but ${warning}`,
+    ),
+  );
+  return [
+    ...lines,
+    '',
+    ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'ERRORS'], replicaRows),
+    ...(warnings.length > 0 ? ['', ...warnings] : []),
+  ];
 }
 
 /** Everything keeping a replica from serving the model as configured, most specific first. */
