@@ -125,7 +125,14 @@ export class OnnxRunner implements ModelRunner {
  */
 export async function readServableModel(options: OnnxRunnerOptions): Promise<Uint8Array> {
   const bytes = await readVerifiedArtifact(options.path, options.sha256, options.ref);
-  const external = findExternalTensor(bytes);
+  let external: string | undefined;
+  try {
+    external = findExternalTensor(bytes);
+  } catch (error) {
+    // The scan parses the protobuf: bytes it cannot parse are no model a session could be made of.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SessionCreateError(options.ref, `the artifact is not a valid ONNX model (${reason})`);
+  }
   if (external !== undefined) {
     throw new Error(
       `${options.ref}: tensor '${external}' keeps its data in an external file; only self-contained ONNX ` +

@@ -41,7 +41,8 @@ export function resolveTarget(
   if (pin !== undefined) {
     const label = pinnedLabel(model, pin);
     if (typeof label !== 'string') return fail(label.problem);
-    const version = table.versionsByLabel.get(label);
+    // While a newer table is blocked by a failed load, versions registered since are pinnable too.
+    const version = table.versionsByLabel.get(label) ?? table.loadFailure?.pending.versionsByLabel.get(label);
     if (!version) return fail({ code: 'NOT_FOUND', message: `version ${model}@${label} not found` });
     return { ok: true, table, version, pinned: true };
   }
