@@ -132,7 +132,8 @@ describe('remote backends', () => {
       expect(res.status).toBe(503);
       expect(res.body.error).toMatchObject({
         code: 'VERSION_LOAD_FAILED',
-        message: "version guarded@tf failed to load: its backend host is not on this replica's BACKEND_HOST_ALLOWLIST",
+        message:
+          "version guarded@tf failed to load: its backend host is not on this replica's BACKEND_HOST_ALLOWLIST",
       });
       expect(tfserving.predictCalls).toBe(0);
       const version = strict.plane.routing.snapshot()?.models.get('guarded')?.versionsByLabel.get('tf');
