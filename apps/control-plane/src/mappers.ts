@@ -7,7 +7,9 @@ import type {
   ModelVersion,
   Role,
   ServingOptions,
+  VersionSignature,
   VersionStatus,
+  WarmupRequest,
 } from '@modelplane/schemas';
 
 const iso = (date: Date | string) => new Date(date).toISOString();
@@ -37,6 +39,8 @@ export function toVersion(modelName: string, row: ModelVersionRow): ModelVersion
     outputSchema: (row.output_schema as Record<string, unknown> | null) ?? null,
     servingOptions: row.serving_options as ServingOptions,
     metrics: row.metrics,
+    signature: (row.signature as VersionSignature | null) ?? null,
+    warmup: (row.warmup as WarmupRequest | null) ?? null,
     status: row.status as VersionStatus,
     description: row.description,
     createdBy: row.created_by,

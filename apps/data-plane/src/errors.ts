@@ -14,6 +14,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   UNAVAILABLE: 503,
+  VERSION_LOAD_FAILED: 503,
   BAD_GATEWAY: 502,
   DEADLINE_EXCEEDED: 504,
   INTERNAL: 500,
@@ -33,8 +34,9 @@ export class UnavailableError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds = 1,
+    code: 'UNAVAILABLE' | 'VERSION_LOAD_FAILED' = 'UNAVAILABLE',
   ) {
-    super('UNAVAILABLE', message);
+    super(code, message);
     this.name = 'UnavailableError';
   }
 }

@@ -53,11 +53,12 @@ export function sampleRows(rows: number, width: number, seed = 7): Float32Array 
   return data;
 }
 
-/** The single FP32 input of a demo model as a request tensor. */
+/** The single FP32 input of a demo model as a request tensor; a variable width (signal-level's samples) is 8. */
 export function featureTensor(entry: DemoModelEntry, rows: number): Tensor {
   const input = entry.inputs[0];
   if (!input) throw new Error(`${entry.model} declares no input`);
-  const width = input.shape[1] ?? 1;
+  const declared = input.shape[1] ?? 1;
+  const width = declared === -1 ? 8 : declared;
   return {
     name: input.name,
     datatype: 'FP32',

@@ -104,11 +104,11 @@ describe('errors on /v1', () => {
       'retry',
     ],
     [
-      'a version that cannot become ready',
+      'a version that failed to load',
       { body: { instances: [instance] }, headers: { 'x-model-version': '4.0.0' } },
       503,
-      'UNAVAILABLE',
-      /^version recs@4\.0\.0 is not ready$/,
+      'VERSION_LOAD_FAILED',
+      /^version recs@4\.0\.0 failed to load: its artifact failed sha256 verification \(registered sha256 0{64}\)$/,
       'retry',
     ],
     [

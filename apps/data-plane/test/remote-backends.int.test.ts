@@ -130,7 +130,11 @@ describe('remote backends', () => {
       tfserving.resetCounts();
       const res = await postJson(`${strict.url}/v1/models/guarded/versions/tf:predict`, { instances: rows });
       expect(res.status).toBe(503);
-      expect(res.body.error.message).toBe('version guarded@tf is not ready');
+      expect(res.body.error).toMatchObject({
+        code: 'VERSION_LOAD_FAILED',
+        message:
+          "version guarded@tf failed to load: its backend host is not on this replica's BACKEND_HOST_ALLOWLIST",
+      });
       expect(tfserving.predictCalls).toBe(0);
       const version = strict.plane.routing.snapshot()?.models.get('guarded')?.versionsByLabel.get('tf');
       const state = strict.plane.backends.state(version?.id ?? '');

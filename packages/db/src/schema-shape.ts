@@ -40,6 +40,8 @@ export const SCHEMA_SHAPE = {
     created_by: notNull,
     created_at: notNull,
     cache_generation: notNull,
+    signature: nullable,
+    warmup: nullable,
   },
   routing_revisions: {
     model_id: notNull,
@@ -102,6 +104,7 @@ export const SCHEMA_SHAPE = {
     last_seen_at: notNull,
     applied: notNull,
     version_errors: notNull,
+    version_warnings: notNull,
     last_error: nullable,
   },
   // Partitioned: its daily partitions live in the prediction_log_partitions schema, outside this check.

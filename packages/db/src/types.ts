@@ -39,6 +39,10 @@ export interface ModelVersionsTable {
   created_at: Generated<Date>;
   /** Bumped by a purge of this version's cached predictions (the model's own generation covers the rest). */
   cache_generation: Int8;
+  /** `{ inputs, outputs }` read from the uploaded ONNX artifact at registration; null when not read. */
+  signature: Json<unknown> | null;
+  /** The registered warm-up request (`{ inputs: [...] }`); null: replicas warm with zeros. */
+  warmup: Json<unknown> | null;
 }
 
 export interface RoutingRevisionsTable {
@@ -117,6 +121,7 @@ export interface ReplicaHeartbeatsTable {
   last_seen_at: Timestamp;
   applied: Json<Record<string, AppliedModelState>>;
   version_errors: Json<Record<string, string>>;
+  version_warnings: Json<Record<string, string>>;
   last_error: string | null;
 }
 

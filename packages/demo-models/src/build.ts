@@ -6,6 +6,7 @@ import { IR_VERSION, OPSET } from './onnx-builder.ts';
 import { buildConversionModel } from './recipes/conversion.ts';
 import { buildHeavyMlp } from './recipes/heavy-mlp.ts';
 import { buildRecsModels } from './recipes/recs.ts';
+import { buildSignalLevel } from './recipes/signal-level.ts';
 
 /**
  * Trains every demo model and writes `<model>-<version>.onnx` plus manifest.json into outDir.
@@ -13,7 +14,7 @@ import { buildRecsModels } from './recipes/recs.ts';
  */
 export function buildDemoModels(outDir: string = DEMO_MODELS_DIR): DemoManifest {
   mkdirSync(outDir, { recursive: true });
-  const built = [...buildRecsModels(), buildConversionModel(), buildHeavyMlp()];
+  const built = [...buildRecsModels(), buildConversionModel(), buildHeavyMlp(), buildSignalLevel()];
   const models: DemoModelEntry[] = built.map(({ entry, bytes }) => {
     const file = `${entry.model}-${entry.version}.onnx`;
     writeFileSync(resolve(outDir, file), bytes);

@@ -27,6 +27,7 @@ describe('demo model manifest', () => {
       'heavy-mlp@1.0.0',
       'recs@1.0.0',
       'recs@2.0.0',
+      'signal-level@1.0.0',
     ]);
     expect(findModel(manifest, 'recs', '2.0.0')?.file.startsWith(DEMO_MODELS_DIR)).toBe(true);
     expect(findModel(manifest, 'recs', '9.9.9')).toBeUndefined();
@@ -56,7 +57,8 @@ describe('demo model manifest', () => {
   );
 
   it('declares a feature order that matches the input width and schema of tabular models', () => {
-    for (const entry of manifest.models.filter((m) => m.model !== 'heavy-mlp')) {
+    const untabular = ['heavy-mlp', 'signal-level'];
+    for (const entry of manifest.models.filter((m) => !untabular.includes(m.model))) {
       const order = entry.featureOrder ?? [];
       expect(entry.inputs[0]?.shape[1]).toBe(order.length);
       expect(entry.inputSchema?.required).toEqual(order);

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Names of the demo models. */
-export type DemoModelName = 'recs' | 'conversion' | 'heavy-mlp';
+export type DemoModelName = 'recs' | 'conversion' | 'heavy-mlp' | 'signal-level';
 
 /** Tensor element types, named as the Open Inference Protocol names them. */
 export type TensorDatatype = 'FP32' | 'INT64';

@@ -12,9 +12,9 @@ export const DataType = { FLOAT: 1, INT64: 7 } as const;
 /** A dimension: a fixed size or a symbolic name such as 'batch'. */
 export type Dim = number | string;
 
-type AttrValue = number | number[];
+type AttrValue = number | number[] | string;
 
-/** One graph node; integer attributes only, which is all Gemm, Softmax and TopK need here. */
+/** One graph node; integer attributes, plus strings for modes such as Pad's `reflect`. */
 export interface NodeSpec {
   op: string;
   inputs: string[];
@@ -86,6 +86,8 @@ export function decodeModel(bytes: Uint8Array): onnxProto.onnx.ModelProto {
 
 function attribute(name: string, value: AttrValue): onnxProto.onnx.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
+  if (typeof value === 'string')
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   return Array.isArray(value)
     ? { name, type: AttributeType.INTS, ints: value }
     : { name, type: AttributeType.INT, i: value };

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'TOO_MANY_REQUESTS',
   'UNAVAILABLE',
+  /** The version a request landed on failed to load on this replica (503, with the reason). */
+  'VERSION_LOAD_FAILED',
   'BAD_GATEWAY',
   'DEADLINE_EXCEEDED',
   'INTERNAL',

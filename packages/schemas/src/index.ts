@@ -9,3 +9,4 @@ export * from './names.ts';
 export * from './predict.ts';
 export * from './registry.ts';
 export * from './traffic.ts';
+export * from './warmup.ts';

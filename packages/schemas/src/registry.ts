@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactSchema, BackendSchema, ServingOptionsSchema } from './backend.ts';
 import { ModelNameSchema, VersionLabelSchema } from './names.ts';
+import { VersionSignatureSchema, WarmupRequestSchema } from './warmup.ts';
 
 export const VERSION_STATUSES = ['staging', 'canary', 'production', 'archived'] as const;
 export const VersionStatusSchema = z.enum(VERSION_STATUSES);
@@ -70,11 +71,20 @@ export const RegisterVersionInputSchema = z
     servingOptions: ServingOptionsSchema.optional(),
     metrics: MetricsSchema.optional(),
     description: z.string().max(2000).optional(),
+    /** Run by replicas after creating the session; a failure makes the version unservable. */
+    warmup: WarmupRequestSchema.optional(),
   })
   .strict()
   .superRefine((input, ctx) => {
     if (input.backend.kind === 'onnx' && !input.artifact) {
       ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'an onnx version needs an artifact' });
+    }
+    if (input.backend.kind !== 'onnx' && input.warmup) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warmup'],
+        message: 'only onnx versions run a warm-up request (a remote server warms its own models)',
+      });
     }
   });
 export type RegisterVersionInput = z.infer<typeof RegisterVersionInputSchema>;
@@ -119,6 +129,9 @@ export const ModelVersionSchema = z.object({
   outputSchema: JsonSchemaObject.nullable(),
   servingOptions: ServingOptionsSchema,
   metrics: MetricsSchema,
+  /** Read from the ONNX artifact at registration when it was uploaded (artifact://); else null. */
+  signature: VersionSignatureSchema.nullable(),
+  warmup: WarmupRequestSchema.nullable(),
   status: VersionStatusSchema,
   description: z.string(),
   createdBy: z.string(),

@@ -79,6 +79,16 @@ describe('traffic show', () => {
     ]);
   });
 
+  it('prints a warning line for a version that serves although its zero warm-up failed', () => {
+    const reason =
+      'the warm-up with zeros (variable dims set to 1) failed: Pad reflect requires axis length >= 2';
+    const lines = renderTraffic(
+      view([replica({ versionWarnings: { 'recs@3.0.0': reason } }), replica({ replicaId: 'dp-b' })]),
+    );
+    expect(lines.slice(-2)).toEqual(['', `warning: dp-a: recs@3.0.0 serves, but ${reason}`]);
+    expect(lines.find((l) => l.startsWith('dp-a'))).toMatch(/in-sync .* -$/);
+  });
+
   it('leaves the replica table out when no replica reports', () => {
     const lines = renderTraffic(view([]));
     expect(lines.at(-1)).toBe('3.0.0    10%     canary');

@@ -36,6 +36,8 @@ export interface ReplicaView {
   lastSeenAt: string;
   rejectedRevision: number | null;
   versionErrors: Record<string, string>;
+  /** Versions that serve although their warm-up with zeros failed (absent from older control planes). */
+  versionWarnings?: Record<string, string>;
   lastError: string | null;
 }
 
@@ -59,7 +61,17 @@ export function renderTraffic(t: TrafficView): string[] {
     formatTime(r.lastSeenAt),
     replicaDetail(r).join('; ') || null,
   ]);
-  return [...lines, '', ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'REASON'], replicaRows)];
+  const warnings = t.replicas.flatMap((r) =>
+    Object.entries(r.versionWarnings ?? {}).map(
+      ([ref, warning]) => `warning: ${r.replicaId}: ${ref} serves, but ${warning}`,
+    ),
+  );
+  return [
+    ...lines,
+    '',
+    ...table(['REPLICA', 'STATE', 'APPLIED', 'LAST SEEN', 'REASON'], replicaRows),
+    ...(warnings.length > 0 ? ['', ...warnings] : []),
+  ];
 }
 
 /** Why the replica is not in sync, then any other error it reports, each said once. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Artifact, RegisterVersionInput, ServingOptions } from '@modelplane/schemas';
+import type { Artifact, RegisterVersionInput, ServingOptions, WarmupRequest } from '@modelplane/schemas';
 import { parseChoice, parseJsonObject, parseMetrics } from '../args.ts';
 import { type FlagValues, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -37,7 +37,7 @@ export async function backendAndArtifact(
   return { backend: { kind, url, remoteName, ...(remoteVersion !== undefined && { remoteVersion }) } };
 }
 
-/** The optional parts of a registration: schemas, metrics, serving options, description. */
+/** The optional parts of a registration: warm-up, schemas, metrics, serving options, description. */
 export async function registrationExtras(
   flags: FlagValues,
   cwd: string,
@@ -47,7 +47,10 @@ export async function registrationExtras(
   const metrics = stringFlag(flags, 'metrics');
   const servingOptions = stringFlag(flags, 'serving-options');
   const description = stringFlag(flags, 'description');
+  const warmup = stringFlag(flags, 'warmup');
   return {
+    // The server checks it against the model's signature; here it only has to be a JSON object.
+    ...(warmup !== undefined && { warmup: (await readJsonFile(warmup, cwd, '--warmup')) as WarmupRequest }),
     ...(inputSchema !== undefined && { inputSchema: await readJsonFile(inputSchema, cwd, '--input-schema') }),
     ...(outputSchema !== undefined && {
       outputSchema: await readJsonFile(outputSchema, cwd, '--output-schema'),

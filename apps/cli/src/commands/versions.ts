@@ -1,4 +1,4 @@
-import type { ModelVersion, ServingOptions } from '@modelplane/schemas';
+import type { ModelVersion, ServingOptions, TensorSignature } from '@modelplane/schemas';
 import { parseJsonObject, parseRef } from '../args.ts';
 import { booleanFlag, type CommandGroup, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -14,6 +14,11 @@ function source(v: ModelVersion): string {
   return `${v.backend.url} (${remote})`;
 }
 
+/** `input FP32 [-1, -1], sr INT64 []`. */
+function tensorsText(tensors: readonly TensorSignature[]): string {
+  return tensors.map((t) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`).join(', ');
+}
+
 function renderVersion(v: ModelVersion): string[] {
   return keyValues([
     ['ref', v.ref],
@@ -23,6 +28,16 @@ function renderVersion(v: ModelVersion): string[] {
     ['sha256', v.artifact?.sha256],
     ['serving options', JSON.stringify(v.servingOptions)],
     ['metrics', Object.keys(v.metrics).length ? JSON.stringify(v.metrics) : undefined],
+    ['inputs', v.signature ? tensorsText(v.signature.inputs) : undefined],
+    ['outputs', v.signature ? tensorsText(v.signature.outputs) : undefined],
+    [
+      'warm-up',
+      v.backend.kind !== 'onnx'
+        ? undefined
+        : v.warmup
+          ? 'registered request'
+          : 'zeros (a failure only warns)',
+    ],
     ['input schema', v.inputSchema ? 'yes' : 'no'],
     ['output schema', v.outputSchema ? 'yes' : 'no'],
     ['description', v.description],
@@ -38,14 +53,22 @@ export const versionsGroup: CommandGroup = {
     {
       name: 'register',
       usage:
-        '<model>@<version> (--file PATH | --artifact-uri URI --sha256 HEX | --backend oip|tfserving --endpoint URL --remote-name NAME [--remote-version V]) [--input-schema FILE] [--output-schema FILE] [--metrics k=v,...] [--serving-options JSON] [--description D]',
+        '<model>@<version> (--file PATH | --artifact-uri URI --sha256 HEX | --backend oip|tfserving --endpoint URL --remote-name NAME [--remote-version V]) [--warmup FILE] [--input-schema FILE] [--output-schema FILE] [--metrics k=v,...] [--serving-options JSON] [--description D]',
       summary: 'register a new, immutable version of a model',
       details: [
         'model source (exactly one):',
-        '  --file PATH                 a local ONNX file; its sha256 is computed and it is registered as file://<absolute path>',
-        '  --artifact-uri URI --sha256 HEX   an ONNX artifact elsewhere (file://, http(s)://, artifact://)',
+        '  --file PATH                 a local ONNX file: uploaded to the control plane, which stores it by its',
+        '                              sha256 and registers artifact://<sha256>; every replica fetches it from there',
+        '  --artifact-uri URI --sha256 HEX   an ONNX artifact elsewhere (file://, http(s)://, artifact://); each',
+        '                              replica fetches it itself and refuses bytes that do not match the sha256',
         '  --backend oip|tfserving --endpoint URL --remote-name NAME [--remote-version V]   a remote model server',
         'optional:',
+        '  --warmup FILE               the request replicas warm the model with, as JSON:',
+        '                              {"inputs":[{"name":"x","shape":[1,512],"datatype":"FP32","data":[...]}]}',
+        '                              (flat data). Checked now against the signature read from the uploaded',
+        '                              artifact (--file or artifact:// only); if it fails on a replica, the',
+        '                              version does not serve there. Without it, replicas warm with zeros',
+        '                              (variable dims set to 1) and only warn if the model refuses them.',
         '  --input-schema FILE, --output-schema FILE   JSON Schema files for request and response validation',
         '  --metrics accuracy=0.91,trainedOnRows=10000   numbers recorded with the version',
         `  --serving-options '{"deadlineMs":500}'       per-version serving behaviour (JSON)`,
@@ -53,6 +76,7 @@ export const versionsGroup: CommandGroup = {
         '',
         'examples:',
         '  modelplane versions register recs@2.4.0 --file ./model.onnx --metrics accuracy=0.91',
+        '  modelplane versions register vad@5.0.0 --file ./vad.onnx --warmup ./vad-warmup.json',
         '  modelplane versions register recs@2.5.0 --backend oip --endpoint http://triton:8000 --remote-name recs',
       ],
       options: {
@@ -65,6 +89,7 @@ export const versionsGroup: CommandGroup = {
         'remote-version': { type: 'string' },
         'input-schema': { type: 'string' },
         'output-schema': { type: 'string' },
+        warmup: { type: 'string' },
         metrics: { type: 'string' },
         'serving-options': { type: 'string' },
         description: { type: 'string' },

@@ -27,11 +27,14 @@ import {
   type UpdateModelInput,
   type UpdateVersionInput,
   type VersionRefInput,
+  type VersionSignature,
+  warmupProblem,
 } from '@modelplane/schemas';
 import type { Principal } from '../auth.ts';
 import type { Deps } from '../deps.ts';
 import { toModel, toVersion } from '../mappers.ts';
 import { runMutation } from './mutation.ts';
+import { readArtifactSignature } from './signature.ts';
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
 
@@ -93,13 +96,15 @@ export function updateModel(deps: Deps, principal: Principal, input: UpdateModel
   });
 }
 
-export function registerVersion(
+export async function registerVersion(
   deps: Deps,
   principal: Principal,
   input: RegisterVersionInput,
 ): Promise<ModelVersion> {
   const schemaProblem = invalidSchemaMessage(input);
-  if (schemaProblem !== null) return Promise.reject(new BadRequestError(schemaProblem));
+  if (schemaProblem !== null) throw new BadRequestError(schemaProblem);
+  // Read before the transaction: creating a session takes a while and needs no lock.
+  const signature = await registrationSignature(deps, input);
   return runMutation(deps, principal, async ({ tx, audit, publishAfterCommit }) => {
     // Lock the model so a concurrent archive or traffic change sees a consistent set of versions.
     const model = await requireLockedModel(tx, input.model);
@@ -127,6 +132,8 @@ export function registerVersion(
       metrics: input.metrics ?? {},
       description: input.description ?? '',
       createdBy: principal.actor,
+      signature,
+      warmup: input.warmup ?? null,
     });
     const version = toVersion(model.name, row);
     // Traffic is unchanged, but replicas must learn the version exists so it can be pinned.
@@ -185,6 +192,35 @@ export function archiveVersion(
     });
     return after;
   });
+}
+
+/**
+ * The signature of an uploaded ONNX artifact, so a warm-up can be checked now and metadata served
+ * before any replica loads the version. A warm-up that does not match it (or cannot be checked
+ * because the signature is unknown) is refused with a 400 naming the input; without a warm-up an
+ * unreadable artifact is no reason to refuse: the replicas report what they make of it.
+ */
+async function registrationSignature(
+  deps: Deps,
+  input: RegisterVersionInput,
+): Promise<VersionSignature | null> {
+  if (input.backend.kind !== 'onnx' || !input.artifact) return null;
+  const read = await readArtifactSignature(deps.db, input.artifact.uri);
+  if (!read.ok) {
+    if (input.warmup) {
+      throw new BadRequestError(`warmup: cannot be checked against the model's signature: ${read.reason}`);
+    }
+    if (input.artifact.uri.startsWith('artifact://')) {
+      deps.logger.warn(
+        { uri: input.artifact.uri, reason: read.reason },
+        'could not read the signature of an artifact',
+      );
+    }
+    return null;
+  }
+  const problem = input.warmup ? warmupProblem(input.warmup, read.signature) : null;
+  if (problem !== null) throw new BadRequestError(problem);
+  return read.signature;
 }
 
 /**

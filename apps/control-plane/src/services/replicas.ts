@@ -28,6 +28,8 @@ export interface ReplicaStatus {
   rejectedRevision: number | null;
   /** `<model>@<version>` → why the replica cannot serve that version (this model's versions only). */
   versionErrors: Record<string, string>;
+  /** `<model>@<version>` → why its warm-up with zeros failed; it serves anyway (this model's versions only). */
+  versionWarnings: Record<string, string>;
   lastError: string | null;
 }
 
@@ -71,10 +73,12 @@ export function replicaLags(
 
 /** This model's entries of a replica's version errors. */
 export function modelVersionErrors(replica: ReplicaHeartbeat, model: string): Record<string, string> {
+  return ofModel(replica.version_errors, model);
+}
+
+function ofModel(byRef: Record<string, string> | null | undefined, model: string): Record<string, string> {
   const prefix = `${model}@`;
-  return Object.fromEntries(
-    Object.entries(replica.version_errors ?? {}).filter(([ref]) => ref.startsWith(prefix)),
-  );
+  return Object.fromEntries(Object.entries(byRef ?? {}).filter(([ref]) => ref.startsWith(prefix)));
 }
 
 function toStatus(
@@ -106,6 +110,7 @@ function toStatus(
     loading: report?.applying?.loading ?? [],
     rejectedRevision: report?.rejected?.revision ?? null,
     versionErrors,
+    versionWarnings: ofModel(replica.version_warnings, model.name),
     lastError: replica.last_error,
   };
 }

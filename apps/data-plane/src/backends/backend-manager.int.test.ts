@@ -16,7 +16,7 @@ import {
 import {
   type BackendManagerOptions,
   createBackendManager,
-  VersionUnavailableError,
+  VersionLoadFailedError,
 } from './backend-manager.ts';
 import type { BackendManager, Tensor } from './types.ts';
 
@@ -90,7 +90,7 @@ describe('ensureReady', () => {
       artifact: null,
     };
     await expect(m.ensureReady(version)).rejects.toThrow(
-      `${version.ref}: backend host 169.254.169.254 is not on this replica's BACKEND_HOST_ALLOWLIST`,
+      `version ${version.ref} failed to load: its backend host is not on this replica's BACKEND_HOST_ALLOWLIST`,
     );
     await m.close();
   });
@@ -103,8 +103,8 @@ describe('ensureReady', () => {
     const path = join(own.path, 'arrives-later.onnx');
     const version = onnxVersion(entry, { uri: pathToFileURL(path).href, sha256: entry.sha256 });
     const first = await m.ensureReady(version).catch((e: unknown) => e);
-    expect(first).toBeInstanceOf(VersionUnavailableError);
-    expect((first as DomainError).code).toBe('UNAVAILABLE');
+    expect(first).toBeInstanceOf(VersionLoadFailedError);
+    expect((first as DomainError).code).toBe('VERSION_LOAD_FAILED');
     expect((first as Error).message).toContain(version.ref);
 
     await copyFile(entry.file, path);

@@ -1,12 +1,19 @@
 import type { Executor } from '@modelplane/db';
 import { ArtifactIntegrityError } from './artifact-cache.ts';
+import { safeLoadReason, scrub, WarmupFailedError } from './load-failure.ts';
 import { loadRunner, runnerKey } from './load-runner.ts';
 import { createRemoteContext, type RemoteSettings } from './remote/context.ts';
 import type { BackendStats } from './stats.ts';
 import type { BackendManager, ModelRunner } from './types.ts';
-import { type Entry, replaceRunner, trackUse, VersionUnavailableError } from './version-entry.ts';
+import {
+  type Entry,
+  replaceRunner,
+  trackUse,
+  VersionLoadFailedError,
+  VersionUnavailableError,
+} from './version-entry.ts';
 
-export { VersionUnavailableError } from './version-entry.ts';
+export { VersionLoadFailedError, VersionUnavailableError } from './version-entry.ts';
 
 /** The logger surface the manager uses; pino satisfies it. */
 export interface BackendLogger {
@@ -87,17 +94,38 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
           await runner.close();
           throw new VersionUnavailableError(ref, 'the replica is shutting down');
         }
-        const tracked = trackUse(runner, entry);
+        const warning = runner.warmupWarning
+          ? scrub(runner.warmupWarning, entry.version.artifact?.sha256)
+          : null;
+        const tracked = trackUse(runner, entry, warning);
         entry.state = { status: 'ready', runner: tracked };
         entry.key = runnerKey(entry.version);
         entry.loading = null;
         entry.failures = 0;
         logger.info({ versionId: id, ref, loadMs: Date.now() - started }, 'version ready');
+        if (warning !== null) {
+          options.stats?.recordWarmupFailure({
+            model: entry.version.model,
+            version: entry.version.version,
+            request: 'zeros',
+          });
+          logger.warn(
+            { versionId: id, ref, warning: runner.warmupWarning },
+            'the warm-up with zeros failed; the version serves anyway and real requests decide (register a warm-up request to check it)',
+          );
+        }
         return tracked;
       },
       (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = safeLoadReason(error, entry.version.artifact?.sha256);
         const delay = Math.min(firstBackoff * 2 ** entry.failures, maxBackoff);
+        if (error instanceof WarmupFailedError) {
+          options.stats?.recordWarmupFailure({
+            model: entry.version.model,
+            version: entry.version.version,
+            request: 'registered',
+          });
+        }
         entry.state = { status: 'failed', error: reason };
         entry.loading = null;
         entry.failures += 1;
@@ -110,7 +138,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
           { err: error, versionId: id, ref, retryInMs: delay, ...integrity },
           'version failed to load',
         );
-        throw new VersionUnavailableError(ref, reason, Math.ceil(delay / 1000));
+        throw new VersionLoadFailedError(ref, reason, Math.ceil(delay / 1000));
       },
     );
     entry.loading = loading;
@@ -169,7 +197,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
       if (entry.loading) return entry.loading;
       if (entry.state.status === 'failed' && now < entry.retryAt) {
         const retryAfter = Math.ceil((entry.retryAt - now) / 1000);
-        return Promise.reject(new VersionUnavailableError(version.ref, entry.state.error, retryAfter));
+        return Promise.reject(new VersionLoadFailedError(version.ref, entry.state.error, retryAfter));
       }
       entry.version = version;
       return load(entry);

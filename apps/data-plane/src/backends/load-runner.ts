@@ -87,9 +87,16 @@ async function loadOnnx(version: VersionConfig, context: LoadContext): Promise<M
     timeoutMs: context.fetchTimeoutMs,
     maxBytes: context.maxArtifactBytes,
   });
-  const options = { path, sha256, ref: version.ref, intraOpThreads: context.intraOpThreads };
+  const warmup = version.warmup ?? null;
+  const options = { path, sha256, ref: version.ref, intraOpThreads: context.intraOpThreads, warmup };
   const threads = version.servingOptions.workerThreads ?? 0;
   if (threads === 0) return OnnxRunner.load(options);
   const bytes = await readServableModel(options);
-  return WorkerOnnxRunner.start({ bytes, ref: version.ref, threads, intraOpThreads: context.intraOpThreads });
+  return WorkerOnnxRunner.start({
+    bytes,
+    ref: version.ref,
+    threads,
+    intraOpThreads: context.intraOpThreads,
+    warmup,
+  });
 }

@@ -1,8 +1,11 @@
+import type { WarmupRequest } from '@modelplane/schemas';
 import * as ort from 'onnxruntime-node';
 import { readVerifiedArtifact } from './artifact-cache.ts';
+import { SessionCreateError } from './load-failure.ts';
 import { findExternalTensor } from './onnx-external-data.ts';
-import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs, zerosFor } from './onnx-tensors.ts';
+import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs } from './onnx-tensors.ts';
 import type { ModelRunner, Tensor, TensorMeta } from './types.ts';
+import { warmUp } from './warmup.ts';
 
 /** What {@link OnnxRunner.load} needs: a verified local artifact and how to run it. */
 export interface OnnxRunnerOptions {
@@ -13,6 +16,8 @@ export interface OnnxRunnerOptions {
   ref: string;
   /** Intra-op threads per session; default 1. */
   intraOpThreads?: number;
+  /** The registered warm-up request; without one, zeros (a failure is then only a warning). */
+  warmup?: WarmupRequest | null;
 }
 
 /** The runner was released (idle or replica shutdown); ask the BackendManager for a fresh one. */
@@ -38,6 +43,7 @@ export class RunSkippedError extends Error {
 export class OnnxRunner implements ModelRunner {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
+  warmupWarning: string | null = null;
 
   private constructor(
     readonly ref: string,
@@ -48,20 +54,35 @@ export class OnnxRunner implements ModelRunner {
 
   /**
    * Verifies the artifact's digest, refuses models with external data, creates the session and
-   * warms it with zeros (batch 1) so the first real request does not pay for lazy initialisation.
+   * warms it (see {@link warmUp}) so the first real request does not pay for lazy initialisation.
    */
   static async load(options: OnnxRunnerOptions): Promise<OnnxRunner> {
     const bytes = await readServableModel(options);
-    // The exact bytes that were hashed go to the runtime, never a path that could change meanwhile.
-    const session = await ort.InferenceSession.create(bytes, sessionOptions(options.intraOpThreads ?? 1));
+    let session: ort.InferenceSession;
+    let runner: OnnxRunner;
     try {
-      const runner = new OnnxRunner(
+      // The exact bytes that were hashed go to the runtime, never a path that could change meanwhile.
+      session = await ort.InferenceSession.create(bytes, sessionOptions(options.intraOpThreads ?? 1));
+    } catch (error) {
+      throw new SessionCreateError(options.ref, error instanceof Error ? error.message : String(error));
+    }
+    try {
+      try {
+        runner = new OnnxRunner(
+          options.ref,
+          session,
+          session.inputMetadata.map(toTensorMeta),
+          session.outputMetadata.map(toTensorMeta),
+        );
+      } catch (error) {
+        throw new SessionCreateError(options.ref, error instanceof Error ? error.message : String(error));
+      }
+      runner.warmupWarning = await warmUp(
+        (inputs) => runner.infer(inputs),
+        runner.inputs,
+        options.warmup,
         options.ref,
-        session,
-        session.inputMetadata.map(toTensorMeta),
-        session.outputMetadata.map(toTensorMeta),
       );
-      await runner.infer(runner.inputs.map(zerosFor));
       return runner;
     } catch (error) {
       await session.release().catch(() => {});
@@ -104,7 +125,14 @@ export class OnnxRunner implements ModelRunner {
  */
 export async function readServableModel(options: OnnxRunnerOptions): Promise<Uint8Array> {
   const bytes = await readVerifiedArtifact(options.path, options.sha256, options.ref);
-  const external = findExternalTensor(bytes);
+  let external: string | undefined;
+  try {
+    external = findExternalTensor(bytes);
+  } catch (error) {
+    // The scan parses the protobuf: bytes it cannot parse are no model a session could be made of.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SessionCreateError(options.ref, `the artifact is not a valid ONNX model (${reason})`);
+  }
   if (external !== undefined) {
     throw new Error(
       `${options.ref}: tensor '${external}' keeps its data in an external file; only self-contained ONNX ` +

@@ -36,6 +36,14 @@ export interface BackendCall {
   latencyMs: number;
 }
 
+/** A warm-up that failed: with zeros (a warning, the version serves) or the registered request (it does not). */
+export interface WarmupFailure {
+  model: string;
+  /** The version label. */
+  version: string;
+  request: 'zeros' | 'registered';
+}
+
 /** Why a prediction was turned away before (or instead of) running. */
 export type ShedReason = 'queue-full' | 'queue-timeout' | 'breaker-open' | 'event-loop-lag' | 'heap';
 
@@ -76,6 +84,7 @@ interface StatsEvents {
   breaker: [BreakerTransition];
   shed: [Shed];
   retry: [{ endpoint: string; version: string; allowed: boolean }];
+  warmupFailure: [WarmupFailure];
 }
 
 /** Monotonic counters since start; metrics exporters read these and never reset them. */
@@ -134,6 +143,10 @@ export class BackendStats extends EventEmitter<StatsEvents> {
 
   recordBreaker(transition: BreakerTransition): void {
     this.emit('breaker', transition);
+  }
+
+  recordWarmupFailure(failure: WarmupFailure): void {
+    this.emit('warmupFailure', failure);
   }
 
   recordShed(shed: Shed): void {

@@ -37,6 +37,8 @@ export interface InferOptions {
 export interface ModelRunner {
   readonly inputs: readonly TensorMeta[];
   readonly outputs: readonly TensorMeta[];
+  /** Why the warm-up with zeros failed, when it did: the version serves anyway (a warning). */
+  readonly warmupWarning?: string | null;
   /**
    * Runs one request. `signal` aborted before dispatch skips the run; after dispatch, remote runners
    * abandon the call, while in-process runs cannot be interrupted: their promise settles only when

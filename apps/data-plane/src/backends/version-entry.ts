@@ -1,6 +1,7 @@
 import { UnavailableError } from '../errors.ts';
 import type { VersionConfig } from '../routing/types.ts';
 import type { BackendLogger } from './backend-manager.ts';
+import { safeLoadReason } from './load-failure.ts';
 import { runnerKey } from './load-runner.ts';
 import type { ModelRunner, VersionState } from './types.ts';
 
@@ -13,6 +14,21 @@ export class VersionUnavailableError extends UnavailableError {
   ) {
     super(`${ref} cannot be served: ${reason}`, retryAfterSeconds);
     this.name = 'VersionUnavailableError';
+  }
+}
+
+/**
+ * The version failed to load on this replica (session creation, digest, registered warm-up, ...):
+ * 503 VERSION_LOAD_FAILED naming it, with a reason safe for any caller (see safeLoadReason).
+ */
+export class VersionLoadFailedError extends UnavailableError {
+  constructor(
+    readonly ref: string,
+    readonly reason: string,
+    retryAfterSeconds = 1,
+  ) {
+    super(`version ${ref} failed to load: ${reason}`, retryAfterSeconds, 'VERSION_LOAD_FAILED');
+    this.name = 'VersionLoadFailedError';
   }
 }
 
@@ -74,7 +90,10 @@ export function replaceRunner(entry: Entry, version: VersionConfig, deps: Replac
         { err: error, versionId: id, ref },
         'new configuration failed to load; keeping the old',
       );
-      throw new VersionUnavailableError(ref, error instanceof Error ? error.message : String(error));
+      throw new VersionUnavailableError(
+        ref,
+        `its new configuration failed to load: ${safeLoadReason(error, version.artifact?.sha256)}`,
+      );
     },
   );
   entry.replacing = replacing;
@@ -82,10 +101,15 @@ export function replaceRunner(entry: Entry, version: VersionConfig, deps: Replac
 }
 
 /** Marks the version as used on every request, so idle release measures real traffic. */
-export function trackUse(runner: ModelRunner, entry: Entry): ModelRunner {
+export function trackUse(
+  runner: ModelRunner,
+  entry: Entry,
+  warmupWarning: string | null = runner.warmupWarning ?? null,
+): ModelRunner {
   return {
     inputs: runner.inputs,
     outputs: runner.outputs,
+    warmupWarning,
     infer: (inputs, options) => {
       entry.lastUsed = Date.now();
       return runner.infer(inputs, options);

@@ -1,11 +1,14 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { WarmupRequest } from '@modelplane/schemas';
 import type * as ort from 'onnxruntime-node';
 import { UnavailableError } from '../errors.ts';
+import { SessionCreateError } from './load-failure.ts';
 import { RunnerClosedError, RunSkippedError } from './onnx-runner.ts';
-import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs, zerosFor } from './onnx-tensors.ts';
+import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs } from './onnx-tensors.ts';
 import { ONNX_WORKER_SOURCE } from './onnx-worker-source.ts';
 import type { InferOptions, ModelRunner, Tensor, TensorMeta } from './types.ts';
+import { warmUp } from './warmup.ts';
 
 /** What {@link WorkerOnnxRunner.start} needs: verified model bytes and the pool size. */
 export interface WorkerRunnerOptions {
@@ -15,6 +18,8 @@ export interface WorkerRunnerOptions {
   intraOpThreads: number;
   /** Requests one worker may hold (running and queued) before more are refused; default 64. */
   maxQueuePerWorker?: number;
+  /** The registered warm-up request; without one, zeros (a failure is then only a warning). */
+  warmup?: WarmupRequest | null;
 }
 
 /** Requests one worker may hold before the runner refuses more (503): a bound on its queue. */
@@ -50,6 +55,7 @@ const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
 export class WorkerOnnxRunner implements ModelRunner {
   #nextId = 1;
   #closing: Promise<void> | null = null;
+  warmupWarning: string | null = null;
 
   private constructor(
     readonly ref: string,
@@ -59,7 +65,7 @@ export class WorkerOnnxRunner implements ModelRunner {
     private readonly maxQueuePerWorker: number,
   ) {}
 
-  /** Starts `threads` workers, each creating a session from `bytes`, and warms every one of them. */
+  /** Starts `threads` workers, each creating a session from `bytes`, and warms every one of them (see {@link warmUp}). */
   static async start(options: WorkerRunnerOptions): Promise<WorkerOnnxRunner> {
     const started = await Promise.allSettled(Array.from({ length: options.threads }, () => spawn(options)));
     const slots = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.slot] : []));
@@ -69,15 +75,34 @@ export class WorkerOnnxRunner implements ModelRunner {
       await Promise.allSettled(slots.map((s) => s.worker.terminate()));
       throw failed?.status === 'rejected' ? failed.reason : new Error(`${options.ref}: no worker started`);
     }
-    const runner = new WorkerOnnxRunner(
-      options.ref,
-      slots,
-      first.value.ready.inputs.map(toTensorMeta),
-      first.value.ready.outputs.map(toTensorMeta),
-      options.maxQueuePerWorker ?? DEFAULT_MAX_QUEUE_PER_WORKER,
-    );
+    let runner: WorkerOnnxRunner;
     try {
-      await Promise.all(slots.map((slot) => runner.#send(slot, runner.inputs.map(zerosFor), undefined)));
+      runner = new WorkerOnnxRunner(
+        options.ref,
+        slots,
+        first.value.ready.inputs.map(toTensorMeta),
+        first.value.ready.outputs.map(toTensorMeta),
+        options.maxQueuePerWorker ?? DEFAULT_MAX_QUEUE_PER_WORKER,
+      );
+    } catch (error) {
+      await Promise.allSettled(slots.map((s) => s.worker.terminate()));
+      throw new SessionCreateError(options.ref, error instanceof Error ? error.message : String(error));
+    }
+    try {
+      const warnings = await Promise.all(
+        slots.map((slot) =>
+          warmUp(
+            (inputs) => {
+              validateInputs(inputs, runner.inputs);
+              return runner.#send(slot, inputs, undefined);
+            },
+            runner.inputs,
+            options.warmup,
+            options.ref,
+          ),
+        ),
+      );
+      runner.warmupWarning = warnings.find((w) => w !== null) ?? null;
     } catch (error) {
       await runner.close();
       throw error;
@@ -174,7 +199,8 @@ function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: Ready
         message?: string;
       }) => {
         if (message.type === 'ready') resolve({ slot, ready: message as unknown as ReadyMessage });
-        else if (message.type === 'failed') reject(new Error(`${options.ref}: ${message.message}`));
+        else if (message.type === 'failed')
+          reject(new SessionCreateError(options.ref, String(message.message)));
         else if (message.type === 'result' && message.id !== undefined) {
           const entry = slot.pending.get(message.id);
           slot.pending.delete(message.id);

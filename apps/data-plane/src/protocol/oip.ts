@@ -68,8 +68,3 @@ export function encodeInferOutputs(
     return { name: t.name, datatype: t.datatype, shape: t.shape, data: t.data };
   });
 }
-
-/** Metadata tensors as OIP lists them: -1 for variable dimensions. */
-export function metadataTensors(metas: readonly TensorMeta[]): TensorMeta[] {
-  return metas.map((m) => ({ name: m.name, datatype: m.datatype, shape: [...m.shape] }));
-}

@@ -8,6 +8,7 @@ import { acquireRunner, type Deadline, runInference } from './runner.ts';
 /** Failures of the assigned version's backend that the baseline may answer instead. */
 const FALLBACK_CODES = new Set<Problem['code']>([
   'UNAVAILABLE',
+  'VERSION_LOAD_FAILED',
   'BAD_GATEWAY',
   'INTERNAL',
   'TOO_MANY_REQUESTS',

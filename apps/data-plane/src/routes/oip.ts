@@ -1,9 +1,15 @@
-import { type BackendKind, InferRequestSchema, type ModelMetadata } from '@modelplane/schemas';
+import {
+  type BackendKind,
+  InferRequestSchema,
+  type ModelMetadata,
+  type TensorSignature,
+  type VersionSignature,
+} from '@modelplane/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendProblem } from '../errors.ts';
+import { type Problem, sendProblem } from '../errors.ts';
 import { newPredictionRecord, type PipelineDeps, runPrediction } from '../pipeline/predict-pipeline.ts';
-import { decodeInferInputs, encodeInferOutputs, metadataTensors, selectOutputs } from '../protocol/oip.ts';
-import type { RoutingSnapshot } from '../routing/types.ts';
+import { decodeInferInputs, encodeInferOutputs, selectOutputs } from '../protocol/oip.ts';
+import type { RoutingSnapshot, VersionConfig } from '../routing/types.ts';
 import { singleHeader } from './context.ts';
 import { cacheHeader, requestContext } from './prediction-context.ts';
 import { acquireRunner } from './runner.ts';
@@ -33,14 +39,37 @@ const PLATFORMS: Record<BackendKind, string> = {
   tfserving: 'tfserving-remote',
 };
 
-/** Metadata without a version describes the baseline: the version every fallback lands on. */
+/**
+ * Metadata without a version describes the baseline: the version every fallback lands on. While
+ * the active revision cannot be applied (its versions failed to load), that revision's baseline.
+ */
 function metadataTarget(snapshot: RoutingSnapshot, params: ModelParams): Target {
   if (params.version !== undefined) return resolveTarget(snapshot, params.name, params.version, undefined);
-  const table = snapshot.models.get(params.name);
+  const held = snapshot.models.get(params.name);
+  const table = held && !held.revision && held.loadFailure ? held.loadFailure.pending : held;
   const baseline = table?.revision ? table.versions.get(table.revision.baselineVersionId) : undefined;
   if (!table || !baseline) return resolveTarget(snapshot, params.name, undefined, undefined);
   return { ok: true, table, version: baseline, pinned: false };
 }
+
+/** The tensors a version takes and returns: its registered signature, else its loaded runner's. */
+async function versionTensors(
+  request: ModelRequest,
+  pipeline: PipelineDeps,
+  version: VersionConfig,
+): Promise<{ ok: true; tensors: VersionSignature } | { ok: false; problem: Problem }> {
+  // Known since registration: metadata needs no load, and answers even if the version cannot load.
+  if (version.signature) return { ok: true, tensors: version.signature };
+  const acquired = await acquireRunner(pipeline.backends, version, pipeline.loadWaitMs, request.log);
+  if (!acquired.ok) return acquired;
+  return {
+    ok: true,
+    tensors: { inputs: [...acquired.runner.inputs], outputs: [...acquired.runner.outputs] },
+  };
+}
+
+/** Metadata tensors as OIP lists them: -1 for variable dimensions. */
+const copyTensor = (t: TensorSignature) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] });
 
 /** Per-model OIP routes: metadata, readiness and inference, with or without a version. */
 export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOptions): Promise<void> {
@@ -49,19 +78,14 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
     const target = metadataTarget(snapshot, request.params);
     if (!target.ok) return sendProblem(request, reply, target.problem);
-    const acquired = await acquireRunner(
-      options.pipeline.backends,
-      target.version,
-      options.pipeline.loadWaitMs,
-      request.log,
-    );
-    if (!acquired.ok) return sendProblem(request, reply, acquired.problem);
+    const described = await versionTensors(request, options.pipeline, target.version);
+    if (!described.ok) return sendProblem(request, reply, described.problem);
     const body: ModelMetadata = {
       name: target.table.name,
       versions: [...target.table.versionsByLabel.keys()],
       platform: PLATFORMS[target.version.backend.kind],
-      inputs: metadataTensors(acquired.runner.inputs),
-      outputs: metadataTensors(acquired.runner.outputs),
+      inputs: described.tensors.inputs.map(copyTensor),
+      outputs: described.tensors.outputs.map(copyTensor),
     };
     return body;
   };

@@ -4,6 +4,7 @@ import { Batcher, batcherFor } from '../backends/batcher.ts';
 import { RunSkippedError, untilAborted } from '../backends/onnx-runner.ts';
 import type { BackendStats } from '../backends/stats.ts';
 import type { BackendManager, ModelRunner, Tensor } from '../backends/types.ts';
+import { VersionLoadFailedError } from '../backends/version-entry.ts';
 import { type Problem, UnavailableError } from '../errors.ts';
 import type { Admission } from '../overload/admission.ts';
 import type { VersionConfig } from '../routing/types.ts';
@@ -72,7 +73,12 @@ export async function acquireRunner(
   }
   if ('runner' in outcome) return { ok: true, runner: outcome.runner };
   log.warn({ version: version.ref, err: outcome.error }, 'version is not ready');
-  // The backend knows when it will retry a failed load; its reason (paths, digests) stays in the log.
+  // A failed load says what happened, with a reason made safe for callers (see safeLoadReason).
+  if (outcome.error instanceof VersionLoadFailedError) {
+    const { message, retryAfterSeconds } = outcome.error;
+    return { ok: false, problem: { code: 'VERSION_LOAD_FAILED', message, retryAfterSeconds } };
+  }
+  // The backend knows when it will retry; any other reason (paths, digests) stays in the log.
   const retryAfter = outcome.error instanceof UnavailableError ? outcome.error.retryAfterSeconds : 5;
   return unavailable(`version ${version.ref} is not ready`, retryAfter);
 }

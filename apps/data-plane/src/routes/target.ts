@@ -1,7 +1,7 @@
 import { randomBucket, route, routeBucket } from '@modelplane/router';
 import { parseModelRef, VERSION_LABEL_PATTERN } from '@modelplane/schemas';
 import type { Problem } from '../errors.ts';
-import type { ModelTable, RoutingSnapshot, VersionConfig } from '../routing/types.ts';
+import type { LoadFailure, ModelTable, RoutingSnapshot, VersionConfig } from '../routing/types.ts';
 
 /** The version a request goes to, or why it cannot go anywhere (a return value: this is the hot path). */
 export type Target =
@@ -41,12 +41,14 @@ export function resolveTarget(
   if (pin !== undefined) {
     const label = pinnedLabel(model, pin);
     if (typeof label !== 'string') return fail(label.problem);
-    const version = table.versionsByLabel.get(label);
+    // While a newer table is blocked by a failed load, versions registered since are pinnable too.
+    const version = table.versionsByLabel.get(label) ?? table.loadFailure?.pending.versionsByLabel.get(label);
     if (!version) return fail({ code: 'NOT_FOUND', message: `version ${model}@${label} not found` });
     return { ok: true, table, version, pinned: true };
   }
   const revision = table.revision;
   if (!revision) {
+    if (table.loadFailure) return fail(loadFailedProblem(table.loadFailure));
     return fail({
       code: 'UNAVAILABLE',
       message: `model "${model}" has no traffic configured`,
@@ -67,6 +69,17 @@ export function resolveTarget(
     });
   }
   return { ok: true, table, version, pinned: false };
+}
+
+/** Traffic is configured, but the versions it routes to failed to load here: say which, and why. */
+export function loadFailedProblem(failure: LoadFailure): Problem {
+  const [first, ...others] = failure.failures;
+  const more = others.length > 0 ? ` (and ${others.length} more version(s) of this model)` : '';
+  return {
+    code: 'VERSION_LOAD_FAILED',
+    message: `version ${first?.ref} failed to load: ${first?.reason}${more}`,
+    retryAfterSeconds: NO_TRAFFIC_RETRY_AFTER,
+  };
 }
 
 function pinnedLabel(model: string, pin: string): string | { problem: Problem } {

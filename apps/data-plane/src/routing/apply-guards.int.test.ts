@@ -168,7 +168,15 @@ describe('make before break', () => {
     await cp.admin.traffic.canary.mutate({ model: 'mbb', version: '3', weight: 1000 });
     await waitFor(() => r.state.report.versionErrors.get('mbb@3'), { timeoutMs: 2000 });
     expect(r.state.report.versionErrors.get('mbb@3')).toMatch(/sha256 mismatch/);
-    expect(r.state.snapshot()!.models.get('mbb')).toBe(held);
+    // Routing is the held table's; the table now also says why the newer one is not applied.
+    const during = r.state.snapshot()!.models.get('mbb')!;
+    expect([during.generation, during.revision, during.versions]).toEqual([
+      held.generation,
+      held.revision,
+      held.versions,
+    ]);
+    expect(during.revision).toBe(held.revision);
+    expect(during.loadFailure?.failures).toEqual([{ ref: 'mbb@3', reason: 'artifact sha256 mismatch' }]);
 
     backends.failures.delete('mbb@3');
     await waitFor(() => revisionOf(r, 'mbb') === held.revision!.number + 1, { timeoutMs: 2000 });

@@ -1,5 +1,10 @@
 import type { ModelRow, ModelVersionRow, RoutingRevisionRow } from '@modelplane/db';
-import { BackendSchema, ServingOptionsSchema } from '@modelplane/schemas';
+import {
+  BackendSchema,
+  ServingOptionsSchema,
+  VersionSignatureSchema,
+  WarmupRequestSchema,
+} from '@modelplane/schemas';
 import { compileVersionSchemas } from '../validation/compile.ts';
 import type { ActiveRevision, ModelTable, VersionConfig } from './types.ts';
 import { checkRevision } from './validate.ts';
@@ -35,6 +40,11 @@ export function toVersionConfig(modelName: string, row: ModelVersionRow): Versio
   const serving = ServingOptionsSchema.safeParse(row.serving_options ?? {});
   if (!serving.success)
     return { ref, reason: `invalid serving options: ${serving.error.issues[0]?.message}` };
+  // Serving a version without the warm-up its owner registered would skip the check they asked for.
+  const warmup = WarmupRequestSchema.nullable().safeParse(row.warmup ?? null);
+  if (!warmup.success) return { ref, reason: `invalid warm-up request: ${warmup.error.issues[0]?.message}` };
+  // Only metadata reads the signature; one this replica cannot parse just means loading the version.
+  const signature = VersionSignatureSchema.nullable().safeParse(row.signature ?? null);
   const config: VersionConfig = Object.freeze({
     id: row.id,
     model: modelName,
@@ -47,6 +57,8 @@ export function toVersionConfig(modelName: string, row: ModelVersionRow): Versio
     outputSchema: isObject(row.output_schema) ? row.output_schema : null,
     servingOptions: serving.data,
     cacheGeneration: Number(row.cache_generation ?? 1),
+    signature: signature.success ? signature.data : null,
+    warmup: warmup.data,
   });
   // Compiled once per load, never per request; a schema that cannot compile cannot guard the model.
   const schemaProblem = compileVersionSchemas(config);

@@ -1,9 +1,10 @@
 import type { BackendManager } from '../backends/types.ts';
+import { VersionLoadFailedError } from '../backends/version-entry.ts';
 import { weightedVersions } from './build-table.ts';
 import { errorMessage, type RoutingLogger } from './logger.ts';
 import type { ReplicaReport } from './replica-report.ts';
 import { withTimeout } from './timers.ts';
-import type { ModelTable } from './types.ts';
+import type { LoadFailure, ModelTable } from './types.ts';
 
 /** What {@link makeReady} needs from the routing state. */
 export interface MakeReadyDeps {
@@ -18,9 +19,9 @@ export interface MakeReadyDeps {
  * Make before break: waits until every version the table sends traffic to is loaded and warm.
  * Meanwhile the report lists the versions still loading; the caller ends that with `doneApplying`.
  * Returns true when all are ready; otherwise records each failure as a version error and returns
- * false, so the caller keeps serving the previous table for this model.
+ * the failures, so the caller keeps serving the previous table for this model and can say why.
  */
-export async function makeReady(table: ModelTable, deps: MakeReadyDeps): Promise<boolean> {
+export async function makeReady(table: ModelTable, deps: MakeReadyDeps): Promise<true | LoadFailure> {
   const versions = weightedVersions(table);
   const { report } = deps;
   // Reported in heartbeats, so the control plane can tell a replica still loading from one in sync.
@@ -37,7 +38,7 @@ export async function makeReady(table: ModelTable, deps: MakeReadyDeps): Promise
       ),
     ),
   );
-  let ready = true;
+  const failures: Array<{ ref: string; reason: string }> = [];
   results.forEach((result, i) => {
     const version = versions[i];
     if (version === undefined) return;
@@ -45,15 +46,17 @@ export async function makeReady(table: ModelTable, deps: MakeReadyDeps): Promise
       deps.report.setVersionError(version.ref, null);
       return;
     }
-    ready = false;
-    const error = errorMessage(result.reason);
+    // A load failure carries a reason safe for any caller; other failures (a timeout) are ours.
+    const error =
+      result.reason instanceof VersionLoadFailedError ? result.reason.reason : errorMessage(result.reason);
+    failures.push({ ref: version.ref, reason: error });
     deps.report.setVersionError(version.ref, error);
     deps.logger.warn(
       { model: table.name, version: version.ref, generation: table.generation, error },
       'version not ready; keeping the previous routing table for this model',
     );
   });
-  return ready;
+  return failures.length === 0 ? true : { pending: table, failures };
 }
 
 /** Every version id a snapshot's tables send traffic to (including baselines). */

@@ -1,4 +1,5 @@
 import type { HeartbeatInput, ReplicaModelReport } from '@modelplane/db';
+import type { BackendManager } from '../backends/types.ts';
 import type { RevisionRejection, SkippedVersion } from './build-table.ts';
 import type { RoutingSnapshot } from './types.ts';
 
@@ -123,10 +124,14 @@ export class ReplicaReport {
     this.#lastError = message;
   }
 
-  /** The heartbeat body for `snapshot` (identity fields are added by the caller). */
+  /**
+   * The heartbeat body for `snapshot` (identity fields are added by the caller); `versionWarnings`
+   * comes from the backends (see {@link collectVersionWarnings}).
+   */
   heartbeat(
     snapshot: RoutingSnapshot | null,
-  ): Pick<HeartbeatInput, 'applied' | 'versionErrors' | 'lastError'> {
+    versionWarnings: Record<string, string> = {},
+  ): Pick<HeartbeatInput, 'applied' | 'versionErrors' | 'versionWarnings' | 'lastError'> {
     const applied: Record<string, ReplicaModelReport> = {};
     for (const table of snapshot?.models.values() ?? []) {
       applied[table.name] = {
@@ -154,7 +159,28 @@ export class ReplicaReport {
     return {
       applied,
       versionErrors: Object.fromEntries(this.#versionErrors),
+      versionWarnings,
       lastError: this.#lastError,
     };
   }
+}
+
+/**
+ * `name@version` → why its warm-up with zeros failed, for every version of `snapshot` loaded here
+ * with such a warning. Read from the runners at heartbeat time, so a warning goes away with the
+ * runner that had it (released, or reloaded cleanly).
+ */
+export function collectVersionWarnings(
+  snapshot: RoutingSnapshot | null,
+  backends: Pick<BackendManager, 'state'>,
+): Record<string, string> {
+  const warnings: Record<string, string> = {};
+  for (const table of snapshot?.models.values() ?? []) {
+    for (const version of table.versions.values()) {
+      const state = backends.state(version.id);
+      const warning = state.status === 'ready' ? state.runner.warmupWarning : null;
+      if (warning) warnings[version.ref] = warning;
+    }
+  }
+  return warnings;
 }

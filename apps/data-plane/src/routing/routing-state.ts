@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { BackendManager } from '../backends/types.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, type Heartbeats, startHeartbeats } from './heartbeat.ts';
 import { errorMessage, type RoutingLogger, silentLogger } from './logger.ts';
-import { ReplicaReport, type RoutingStats } from './replica-report.ts';
+import { collectVersionWarnings, ReplicaReport, type RoutingStats } from './replica-report.ts';
 import { RoutingSync } from './routing-sync.ts';
 import { readSnapshotFile } from './snapshot-file.ts';
 import { SnapshotStore } from './snapshot-store.ts';
@@ -137,7 +137,10 @@ export class RoutingState implements RoutingView {
         replicaId: this.replicaId,
         hostname: this.hostname,
         startedAt: this.startedAt,
-        ...this.report.heartbeat(this.#store.current),
+        ...this.report.heartbeat(
+          this.#store.current,
+          collectVersionWarnings(this.#store.current, this.#options.backends),
+        ),
       }),
     });
     void this.#heartbeats.beat();

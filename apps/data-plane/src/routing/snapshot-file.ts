@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArtifactSchema, BackendSchema, CachePolicySchema, ServingOptionsSchema } from '@modelplane/schemas';
+import {
+  ArtifactSchema,
+  BackendSchema,
+  CachePolicySchema,
+  ServingOptionsSchema,
+  VersionSignatureSchema,
+  WarmupRequestSchema,
+} from '@modelplane/schemas';
 import { z } from 'zod';
 import type { ModelTable, RoutingSnapshot, TokenQuota, VersionConfig } from './types.ts';
 import { checkRevision } from './validate.ts';
@@ -20,6 +27,9 @@ const VersionSchema = z.object({
   outputSchema: z.record(z.string(), z.unknown()).nullable(),
   servingOptions: ServingOptionsSchema,
   cacheGeneration: z.number().optional(),
+  // Absent in snapshots written before registered warm-ups and signatures existed.
+  signature: VersionSignatureSchema.nullable().optional(),
+  warmup: WarmupRequestSchema.nullable().optional(),
 });
 
 const FileSchema = z.object({
@@ -63,21 +73,24 @@ export interface DiskSnapshot {
 }
 
 function serialize(snapshot: RoutingSnapshot): string {
-  const models = [...snapshot.models.values()].map((t) => ({
-    name: t.name,
-    generation: t.generation,
-    cacheGeneration: t.cacheGeneration,
-    cache: t.cache,
-    revision: t.revision && {
-      number: t.revision.number,
-      salt: t.revision.salt,
-      weights: t.revision.weights,
-      baselineVersionId: t.revision.baselineVersionId,
-      createdAt: t.revision.createdAt,
-      bucketMap: Buffer.from(t.revision.map.buckets).toString('base64'),
-    },
-    versions: [...t.versions.values()],
-  }));
+  // A generation-0 table only stands in for a model whose first table failed to load: nothing to serve.
+  const models = [...snapshot.models.values()]
+    .filter((t) => t.generation > 0)
+    .map((t) => ({
+      name: t.name,
+      generation: t.generation,
+      cacheGeneration: t.cacheGeneration,
+      cache: t.cache,
+      revision: t.revision && {
+        number: t.revision.number,
+        salt: t.revision.salt,
+        weights: t.revision.weights,
+        baselineVersionId: t.revision.baselineVersionId,
+        createdAt: t.revision.createdAt,
+        bucketMap: Buffer.from(t.revision.map.buckets).toString('base64'),
+      },
+      versions: [...t.versions.values()],
+    }));
   const file = {
     v: 1,
     savedAt: new Date().toISOString(),

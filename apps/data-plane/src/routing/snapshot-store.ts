@@ -5,7 +5,7 @@ import type { RoutingLogger } from './logger.ts';
 import { makeReady, referencedVersionIds } from './make-ready.ts';
 import type { ReplicaReport } from './replica-report.ts';
 import { createSnapshotWriter, type SnapshotWriter } from './snapshot-writer.ts';
-import type { ModelTable, RoutingSnapshot } from './types.ts';
+import type { LoadFailure, ModelTable, RoutingSnapshot } from './types.ts';
 
 /** What a {@link SnapshotStore} needs. */
 export interface SnapshotStoreDeps {
@@ -16,7 +16,7 @@ export interface SnapshotStoreDeps {
   backendReadyTimeoutMs: number;
 }
 
-type Accepted = { name: string; table: ModelTable | null; loaded: LoadedModel };
+type Accepted = { name: string; table: ModelTable | null; loaded: LoadedModel; failure?: LoadFailure };
 
 /**
  * Holds the current snapshot and is the only place that replaces it. Every change builds a new
@@ -68,7 +68,7 @@ export class SnapshotStore {
     const accepted = await this.#accept(loaded, false);
     const latest = this.#current;
     try {
-      if (latest !== null && !this.#closed && accepted.table !== null)
+      if (latest !== null && !this.#closed && (accepted.table !== null || accepted.failure))
         this.#commit([accepted], [], null, latest.source);
     } finally {
       this.#doneApplying([accepted]);
@@ -118,7 +118,9 @@ export class SnapshotStore {
         logger,
         timeoutMs: this.#deps.backendReadyTimeoutMs,
       });
-      return { name, table: ready ? loaded.table : null, loaded };
+      return ready === true
+        ? { name, table: loaded.table, loaded }
+        : { name, table: null, loaded, failure: ready };
     } finally {
       for (const id of ids) {
         const left = (this.#warming.get(id) ?? 1) - 1;
@@ -136,9 +138,16 @@ export class SnapshotStore {
   ): void {
     if (this.#closed) return;
     const models = new Map(this.#current?.models ?? []);
-    for (const { name, table, loaded } of accepted) {
+    for (const { name, table, loaded, failure } of accepted) {
+      const held = models.get(name);
+      if (table === null) {
+        if (failure && failure.pending.generation > (held?.generation ?? 0)) {
+          models.set(name, withLoadFailure(held, failure));
+        }
+        continue;
+      }
       // Re-checked here: the held table may have moved on while this one was warming.
-      if (table === null || table.generation < (models.get(name)?.generation ?? 0)) continue;
+      if (table.generation < (held?.generation ?? 0)) continue;
       models.set(name, table);
       this.#deps.report.applied(name, table.generation, loaded.skipped);
     }
@@ -186,4 +195,14 @@ export class SnapshotStore {
       this.#deps.logger.warn({ err }, 'backends.retain threw');
     }
   }
+}
+
+/**
+ * The table to hold while a newer one cannot be applied: the held table, unchanged in routing, now
+ * saying why the newer one is not served. With no held table (the replica started after the
+ * change), the newer table's versions without its revision, at generation 0 so any load retries.
+ */
+function withLoadFailure(held: ModelTable | undefined, failure: LoadFailure): ModelTable {
+  const base = held ?? { ...failure.pending, generation: 0, revision: null };
+  return Object.freeze({ ...base, loadFailure: failure });
 }

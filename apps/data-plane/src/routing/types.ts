@@ -1,5 +1,11 @@
 import type { BucketMap, Weights } from '@modelplane/router';
-import type { Backend, CachePolicy, ServingOptions } from '@modelplane/schemas';
+import type {
+  Backend,
+  CachePolicy,
+  ServingOptions,
+  VersionSignature,
+  WarmupRequest,
+} from '@modelplane/schemas';
 
 /** One registered, non-archived version as the data plane needs it. Immutable once loaded. */
 export interface VersionConfig {
@@ -15,6 +21,10 @@ export interface VersionConfig {
   servingOptions: ServingOptions;
   /** Bumped by `cache.purge` of this version; part of its cache keys (absent in old disk snapshots: 1). */
   cacheGeneration?: number;
+  /** The tensor signature read at registration (uploaded ONNX artifacts only); metadata without a load. */
+  signature?: VersionSignature | null;
+  /** The registered warm-up request; absent or null: warm with zeros, and only warn if that fails. */
+  warmup?: WarmupRequest | null;
 }
 
 /** The active routing revision: what the control plane computed and stored; never derived here. */
@@ -38,6 +48,17 @@ export interface ModelTable {
   /** Every non-archived version, by id and by label (pinned requests may name any of them). */
   versions: ReadonlyMap<string, VersionConfig>;
   versionsByLabel: ReadonlyMap<string, VersionConfig>;
+  /**
+   * Set when a newer table could not be applied because versions it routes to failed to load: the
+   * table held meanwhile (or, if none, an empty one) says so to requests that find no route.
+   */
+  loadFailure?: LoadFailure;
+}
+
+/** A table that could not be applied, and why: each routed version that failed, with a safe reason. */
+export interface LoadFailure {
+  pending: ModelTable;
+  failures: ReadonlyArray<{ ref: string; reason: string }>;
 }
 
 /** A predict token's fleet-wide quota; this replica enforces its share. `name` labels the metrics. */

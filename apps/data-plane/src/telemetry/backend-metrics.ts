@@ -52,6 +52,15 @@ export function registerBackendMetrics(registry: Registry, stats: BackendStats):
     inferenceLatency.observe({ version: run.version, outcome: run.outcome }, run.latencyMs / 1000),
   );
   stats.on('shed', (event) => shed.inc({ reason: event.reason, version: event.version ?? '' }));
+  const warmupFailures = new Counter({
+    name: 'modelplane_warmup_failures_total',
+    help: 'Failed warm-ups by version; request="zeros" still serves (a warning), "registered" does not',
+    labelNames: ['model', 'version', 'request'],
+    registers,
+  });
+  stats.on('warmupFailure', (f) =>
+    warmupFailures.inc({ model: f.model, version: f.version, request: f.request }),
+  );
   mirroredCounter(
     registry,
     'modelplane_backend_retries_total',

@@ -83,13 +83,16 @@ describe('an artifact that fails its sha256 check', () => {
     );
     expect(outcomes.map((o) => `${o.status} ${o.version}`)).toEqual(outcomes.map(() => '200 recs@1.0.0'));
 
-    // Asked for by name it is unavailable, with the version named and a hint when to retry.
+    // Asked for by name it failed to load, with the version named, why, and a hint when to retry.
     for (let i = 0; i < 3; i++) {
       const pinned = await predict(replica.url, 'recs', { token, pin: 'recs@2.0.0' });
       expect(pinned.status).toBe(503);
       expect(Number(pinned.retryAfter)).toBeGreaterThan(0);
       expect(pinned.body).toMatchObject({
-        error: { code: 'UNAVAILABLE', message: expect.stringContaining('recs@2.0.0') },
+        error: {
+          code: 'VERSION_LOAD_FAILED',
+          message: `version recs@2.0.0 failed to load: its artifact failed sha256 verification (registered sha256 ${recs2.sha256})`,
+        },
       });
     }
     const other = await predict(replica.url, 'recs', { token, pin: '1.0.0' });

@@ -20,6 +20,8 @@ export interface HeartbeatInput {
   applied: Record<string, ReplicaModelReport>;
   /** `<model>@<version>` → why this replica cannot serve it. */
   versionErrors: Record<string, string>;
+  /** `<model>@<version>` → why its warm-up with zeros failed; the version serves anyway. */
+  versionWarnings?: Record<string, string>;
   lastError: string | null;
 }
 
@@ -36,6 +38,7 @@ export async function upsertHeartbeat(db: Executor, hb: HeartbeatInput): Promise
     last_seen_at: sql<Date>`now()`,
     applied: json(hb.applied),
     version_errors: json(hb.versionErrors),
+    version_warnings: json(hb.versionWarnings ?? {}),
     last_error: hb.lastError,
   };
   await db

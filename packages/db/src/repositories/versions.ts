@@ -15,6 +15,9 @@ export interface NewVersion {
   metrics: Record<string, number>;
   description: string;
   createdBy: string;
+  /** Read from the artifact at registration; null when it was not (remote backends, other URIs). */
+  signature: unknown;
+  warmup: unknown;
 }
 
 export async function insertVersion(db: Executor, v: NewVersion): Promise<ModelVersionRow> {
@@ -34,6 +37,8 @@ export async function insertVersion(db: Executor, v: NewVersion): Promise<ModelV
       metrics: json(v.metrics),
       description: v.description,
       created_by: v.createdBy,
+      signature: v.signature === null || v.signature === undefined ? null : json(v.signature),
+      warmup: v.warmup === null || v.warmup === undefined ? null : json(v.warmup),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
