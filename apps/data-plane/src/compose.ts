@@ -77,6 +77,7 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     intraOpThreads: options.intraOpThreads ?? 1,
     ...(serving.remote && { remote: serving.remote }),
     ...(maxDeadlineMs !== undefined && { defaultTimeoutMs: maxDeadlineMs }),
+    ...(serving.maxLoadedVersions !== undefined && { maxLoadedVersions: serving.maxLoadedVersions }),
     stats,
   });
   const guard = new LoadGuard(serving.guard ?? {}, stats);

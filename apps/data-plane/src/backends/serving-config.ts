@@ -2,6 +2,7 @@ import { parseHostAllowlist } from '@modelplane/schemas';
 import { z } from 'zod';
 import type { AdmissionLimits } from '../overload/admission.ts';
 import type { LoadGuardOptions } from '../overload/load-guard.ts';
+import { DEFAULT_MAX_LOADED_VERSIONS } from './load-cap.ts';
 import type { RemoteSettings } from './remote/context.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -48,6 +49,7 @@ export const ServingEnvShape = {
   HEAP_LIMIT_RATIO: ratio(0.9),
   SHUTDOWN_DRAIN_MS: int(0, 600_000, 10_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 30_000),
+  MAX_LOADED_VERSIONS: int(1, 100_000, DEFAULT_MAX_LOADED_VERSIONS),
 };
 
 const ServingEnvSchema = z.object(ServingEnvShape);
@@ -82,6 +84,7 @@ export function servingSettings(config: ServingConfig): ServingSettings {
     },
     guard: { lagLimitMs: config.EVENT_LOOP_LAG_LIMIT_MS, heapLimitRatio: config.HEAP_LIMIT_RATIO },
     shutdown: { drainMs: config.SHUTDOWN_DRAIN_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+    maxLoadedVersions: config.MAX_LOADED_VERSIONS,
   };
 }
 
@@ -91,4 +94,6 @@ export interface ServingSettings {
   execution?: { maxDeadlineMs?: number; admission?: Partial<AdmissionLimits> };
   guard?: LoadGuardOptions;
   shutdown?: { drainMs?: number; timeoutMs?: number };
+  /** Sessions kept loaded before pinned versions are evicted (see backends/load-cap.ts). */
+  maxLoadedVersions?: number;
 }
