@@ -92,9 +92,18 @@ function expectClose(actual: unknown, expected: unknown[], tolerance = 1e-6): vo
     expect(Math.abs(v - (expected[i] as number))).toBeLessThanOrEqual(tolerance);
 }
 
+interface OipOutput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: unknown[];
+}
+
 /** OIP output by name. */
-function output(body: { outputs: { name: string }[] }, name: string) {
-  return body.outputs.find((o) => o.name === name) as { datatype: string; shape: number[]; data: unknown[] };
+function output(body: { outputs: OipOutput[] }, name: string): OipOutput {
+  const found = body.outputs.find((o) => o.name === name);
+  if (!found) throw new Error(`no output ${name} in the response`);
+  return found;
 }
 
 describe('several inputs of different datatypes and a scalar output (mixed)', () => {
