@@ -122,12 +122,13 @@ describe('decodePredict', () => {
     expect(columns).toMatchObject({ format: 'columnar', batch: 2, tensors: [{ shape: [2, 2] }] });
   });
 
-  it('refuses rows when an output is not one row per instance, before the model runs', () => {
-    const state: TensorMeta[] = [{ name: 'stateN', datatype: 'FP32', shape: [2, -1, 3] }];
-    expect(() => decodePredict({ instances: [[1, 2, 3]] }, version(), single, state)).toThrow(
-      /^instances: output "stateN" has shape \[2, -1, 3\], not one row per instance; send the columnar "inputs" form$/,
+  it('refuses rows for an input whose batch dimension is not the first', () => {
+    const inputs: TensorMeta[] = [...single, { name: 'state', datatype: 'FP32', shape: [2, -1, 3] }];
+    expect(() =>
+      decodePredict({ instances: [{ x: [1, 2, 3], state: [[0, 0, 0]] }] }, version(), inputs),
+    ).toThrow(
+      /^instances: input "state" has shape \[2, -1, 3\], whose batch dimension is not the first; send the columnar "inputs" form$/,
     );
-    expect(decodePredict({ inputs: [[1, 2, 3]] }, version(), single, state).format).toBe('columnar');
   });
 
   const invalid: Array<[string, Parameters<typeof decodePredict>[0], VersionConfig, TensorMeta[], RegExp]> = [

@@ -55,12 +55,11 @@ export function decodePredict(
   body: PredictBody,
   version: VersionConfig,
   metas: readonly TensorMeta[],
-  outputs: readonly TensorMeta[] = [],
 ): DecodedPredict {
   const mapping = featureMappingOf(version);
   if (body.instances !== undefined) {
     if (body.instances.length === 0) throw new InvalidInputError('instances: must not be empty');
-    assertRowsFit(metas, outputs);
+    assertRowsFit(metas);
     const form = rowForm(body.instances, mapping, metas);
     const tensors =
       form === 'features' && mapping
@@ -78,21 +77,22 @@ export function decodePredict(
 
 /**
  * Row format splits every tensor along its first dimension, one slice per instance: a scalar input
- * has none, and an output whose first dimension is fixed while the inputs' batch varies (a
- * recurrent state `[layers, batch, units]`) is not per instance. Both need the columnar form.
+ * has none, and an input whose batch dimension is not the first (a recurrent state `[layers, batch,
+ * units]`) cannot be stacked from rows. Both need the columnar form. (An output that is not one row
+ * per instance is only known for sure once the model ran: {@link encodePredictions} refuses it.)
  */
-function assertRowsFit(inputs: readonly TensorMeta[], outputs: readonly TensorMeta[]): void {
+function assertRowsFit(inputs: readonly TensorMeta[]): void {
+  const columnar = 'send the columnar "inputs" form';
   const scalar = inputs.find((m) => m.shape.length === 0);
   if (scalar) {
     throw new InvalidInputError(
-      `instances: input "${scalar.name}" is a scalar (shape []), which rows cannot carry; send the columnar "inputs" form`,
+      `instances: input "${scalar.name}" is a scalar (shape []), which rows cannot carry; ${columnar}`,
     );
   }
-  if (!inputs.some((m) => m.shape[0] === -1)) return;
-  const fixed = outputs.find((m) => m.shape.length > 0 && m.shape[0] !== -1);
-  if (fixed) {
+  const inner = inputs.find((m) => m.shape[0] !== -1 && m.shape.includes(-1));
+  if (inner) {
     throw new InvalidInputError(
-      `instances: output "${fixed.name}" has shape ${formatShape(fixed.shape)}, not one row per instance; send the columnar "inputs" form`,
+      `instances: input "${inner.name}" has shape ${formatShape(inner.shape)}, whose batch dimension is not the first; ${columnar}`,
     );
   }
 }
@@ -185,7 +185,7 @@ function unknownInput(field: string, metas: readonly TensorMeta[]): InvalidInput
 export function encodePredictions(outputs: readonly Tensor[], batch: number): unknown[] {
   const rows = outputs.map((t) => {
     if (t.shape[0] !== batch) {
-      // Caught before the run when the signature says so; this is for outputs it leaves unknown.
+      // A client error, not a model failure: the same request in the columnar form is answered.
       throw new InvalidInputError(
         `instances: output "${t.name}" has shape ${formatShape(t.shape)}, not batched over ${batch} instances; send the columnar "inputs" form`,
       );

@@ -78,7 +78,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
         routingKey,
         body: { protocol: 'tfserving', body: toPredictBody(body) },
         decode: (runner, version) => {
-          const decoded = decodePredict(toPredictBody(body), version, runner.inputs, runner.outputs);
+          const decoded = decodePredict(toPredictBody(body), version, runner.inputs);
           decodedAs.format = decoded.format;
           decodedAs.batch = decoded.batch;
           return decoded.tensors;
