@@ -82,6 +82,7 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     ...(serving.shutdown?.backendCloseMs !== undefined && {
       closeTimeoutMs: serving.shutdown.backendCloseMs,
     }),
+    ...(serving.maxLoadedVersions !== undefined && { maxLoadedVersions: serving.maxLoadedVersions }),
     stats,
   });
   const guard = new LoadGuard(serving.guard ?? {}, stats);

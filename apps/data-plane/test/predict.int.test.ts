@@ -131,6 +131,67 @@ describe('POST /v1/models/{name}:predict', () => {
     );
   });
 
+  it('takes raw tensor rows and columnar tensors for a single-input model with named features, as TF Serving does', async () => {
+    const rows = recsRows.slice(0, 3).map((r) => Array.from(r));
+    const ref = await reference(recs1.file, rows);
+    const scores = ref.scores?.data as Float32Array;
+    const pin = { 'x-model-version': '1.0.0' };
+    const issueExample = await predict(
+      '/v1/models/recs:predict',
+      { instances: [[120, 8, 2, 54.5, 1, 0.7, 0.1, 0.2]] },
+      pin,
+    );
+    expect(issueExample.status).toBe(200);
+    const exampleRef = (await reference(recs1.file, [[120, 8, 2, 54.5, 1, 0.7, 0.1, 0.2]])).scores
+      ?.data as Float32Array;
+    expectClose(issueExample.body.predictions[0].scores, exampleRef);
+
+    const raw = await predict('/v1/models/recs:predict', { instances: rows }, pin);
+    expect(raw.status).toBe(200);
+    expectClose(
+      raw.body.predictions.flatMap((p: { scores: number[] }) => p.scores),
+      scores,
+    );
+    for (const body of [{ inputs: rows }, { inputs: { features: rows } }]) {
+      const columnar = await predict('/v1/models/recs:predict', body, pin);
+      expect(columnar.status).toBe(200);
+      expectClose(columnar.body.outputs.scores.flat(), scores);
+    }
+  });
+
+  it.each([
+    [
+      { instances: [[120, 8, 2, 54.5, 1, 0.7, 0.1]] },
+      'instances[0]',
+      /takes instances of shape \[8\], got \[7\]/,
+    ],
+    [
+      {
+        instances: [
+          [120, 8, 2, 54.5, 1, 0.7, 0.1, 0.2],
+          [1, 2],
+        ],
+      },
+      'instances[1]',
+      /expected a list of 8/,
+    ],
+    [
+      { instances: [[120, 8, 2, 54.5, 1, 0.7, 0.1, true]] },
+      'instances[0][7]',
+      /expected a number, got boolean/,
+    ],
+    [
+      { inputs: [[120, 8, 2]] },
+      'inputs.features',
+      /shape \[1, 3\] does not match input "features" \[-1, 8\]/,
+    ],
+  ])('refuses raw rows that do not fit the tensor signature: %j', async (body, path, message) => {
+    const res = await predict('/v1/models/recs:predict', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('INVALID_INPUT');
+    expect(res.body.error.details).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
   it('routes each routing key to the version the stored bucket map names, every time', async () => {
     const revision = await stack.database.db
       .selectFrom('models')

@@ -23,9 +23,13 @@ export async function startComposedReplica(
   prefix: string,
   replicaId: string,
   telemetry: DataPlaneOptions['telemetry'] = {},
+  servingOverrides: DataPlaneOptions['serving'] = {},
 ): Promise<ComposedReplica> {
   // The test's own client shares this event loop; the overload guard would shed its bursts.
-  const serving: DataPlaneOptions['serving'] = { guard: { lagLimitMs: 0, heapLimitRatio: 0 } };
+  const serving: DataPlaneOptions['serving'] = {
+    guard: { lagLimitMs: 0, heapLimitRatio: 0 },
+    ...servingOverrides,
+  };
   const dir = await mkdtemp(join(tmpdir(), 'mp-tel-'));
   const database = await createDb({
     kind: 'postgres',

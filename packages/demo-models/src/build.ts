@@ -7,6 +7,7 @@ import { buildConversionModel } from './recipes/conversion.ts';
 import { buildHeavyMlp } from './recipes/heavy-mlp.ts';
 import { buildRecsModels } from './recipes/recs.ts';
 import { buildSignalLevel } from './recipes/signal-level.ts';
+import { buildSignatureModels } from './signatures/manifest.ts';
 
 /**
  * Trains every demo model and writes `<model>-<version>.onnx` plus manifest.json into outDir.
@@ -25,5 +26,7 @@ export function buildDemoModels(outDir: string = DEMO_MODELS_DIR): DemoManifest 
   });
   const manifest: DemoManifest = { irVersion: IR_VERSION, opset: OPSET, models };
   writeFileSync(resolve(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  // Untrained models with the tensor signatures real models have, for the serving tests.
+  buildSignatureModels(resolve(outDir, 'signatures'));
   return { ...manifest, models: models.map((m) => ({ ...m, file: resolve(outDir, m.file) })) };
 }

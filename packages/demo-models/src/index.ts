@@ -16,3 +16,16 @@ export {
   type TensorSpec,
 } from './manifest.ts';
 export { generateRecsData, RECS_FEATURES, RECS_PRODUCTS } from './recs-data.ts';
+export {
+  buildSignatureModels,
+  loadSignatureModels,
+  SIGNATURE_MODELS_DIR,
+  signatureModel,
+} from './signatures/manifest.ts';
+export { TOKENS_VOCABULARY } from './signatures/tokens.ts';
+export type {
+  SignatureDatatype,
+  SignatureModelEntry,
+  SignatureModelName,
+  SignatureTensor,
+} from './signatures/types.ts';

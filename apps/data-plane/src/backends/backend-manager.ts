@@ -1,5 +1,7 @@
 import type { Executor } from '@modelplane/db';
+import type { VersionConfig } from '../routing/types.ts';
 import { ArtifactIntegrityError } from './artifact-cache.ts';
+import { countLoaded, DEFAULT_MAX_LOADED_VERSIONS, evictionCandidates } from './load-cap.ts';
 import { safeLoadReason, scrub, WarmupFailedError } from './load-failure.ts';
 import { loadRunner, runnerKey } from './load-runner.ts';
 import { createRemoteContext, type RemoteSettings } from './remote/context.ts';
@@ -52,6 +54,11 @@ export interface BackendManagerOptions {
    * Past it, close resolves anyway (and logs what it left), so a hung backend cannot stall shutdown.
    */
   closeTimeoutMs?: number;
+  /**
+   * Loaded versions kept before pinned ones are evicted, least recently used first; versions the
+   * routing tables send traffic to are never evicted. Default {@link DEFAULT_MAX_LOADED_VERSIONS}.
+   */
+  maxLoadedVersions?: number;
 }
 
 const TEN_MINUTES = 10 * 60_000;
@@ -59,7 +66,8 @@ const TEN_MINUTES = 10 * 60_000;
 /**
  * Creates the replica's BackendManager. Loads are deduplicated per version id; a failed version stays
  * failed (rejecting at once) until its backoff expires, so a broken artifact is not fetched on every
- * request. Versions outside the last `retain()` set are released once idle for `idleReleaseMs`.
+ * request. Versions outside the last `retain()` set are released once idle for `idleReleaseMs`, or
+ * sooner, least recently used first, when loading another would exceed `maxLoadedVersions`.
  */
 export function createBackendManager(options: BackendManagerOptions): BackendManager {
   const { logger } = options;
@@ -75,8 +83,10 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
     maxArtifactBytes: options.maxArtifactBytes,
     remote,
   };
+  const maxLoaded = options.maxLoadedVersions ?? DEFAULT_MAX_LOADED_VERSIONS;
   const entries = new Map<string, Entry>();
   let retained: ReadonlySet<string> | null = null;
+  options.stats?.setSources({ loaded: () => countLoaded(entries, retained ?? new Set()) });
   let closed = false;
   let closing: Promise<void> | null = null;
   const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
@@ -97,7 +107,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
         const warning = runner.warmupWarning
           ? scrub(runner.warmupWarning, entry.version.artifact?.sha256)
           : null;
-        const tracked = trackUse(runner, entry, warning);
+        const tracked = trackUse(runner, entry, reacquire, warning);
         entry.state = { status: 'ready', runner: tracked };
         entry.key = runnerKey(entry.version);
         entry.loading = null;
@@ -142,7 +152,31 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
       },
     );
     entry.loading = loading;
+    // Room is made as the load starts, so the evicted sessions are freed before the new one grows.
+    evictOverCap();
     return loading;
+  }
+
+  function evictOverCap(): void {
+    for (const entry of evictionCandidates(entries, retained ?? new Set(), maxLoaded)) {
+      const { id, ref } = entry.version;
+      entries.delete(id);
+      entry.evicted = true;
+      logger.info(
+        { versionId: id, ref, maxLoadedVersions: maxLoaded },
+        'evicting least recently used version',
+      );
+      options.stats?.recordEviction(ref);
+      // close() lets running requests finish; later callers of this runner get a fresh one.
+      if (entry.state.status !== 'ready') continue;
+      entry.state.runner.close().catch((err: unknown) => {
+        logger.warn({ err, versionId: id }, 'releasing a runner failed');
+      });
+    }
+  }
+
+  function reacquire(version: VersionConfig): Promise<ModelRunner> {
+    return manager.ensureReady(version);
   }
 
   function sweep(now = Date.now()): void {
@@ -158,7 +192,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
     }
   }
 
-  return {
+  const manager: BackendManager = {
     ensureReady(version) {
       if (closed)
         return Promise.reject(new VersionUnavailableError(version.ref, 'the replica is shutting down'));
@@ -191,6 +225,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
             isCurrent: (e) => !closed && entries.get(e.version.id) === e,
             logger,
             backoffMs: firstBackoff,
+            reacquire,
           })
         );
       }
@@ -232,6 +267,7 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
       return closing;
     },
   };
+  return manager;
 }
 
 /** True when `work` settled within `ms`; false (and `work` left running) otherwise. */

@@ -15,6 +15,8 @@ const ORT_TYPE_BY_DATATYPE: Partial<Record<Datatype, OrtType>> = {
   INT64: 'int64',
   FP32: 'float32',
   FP64: 'float64',
+  // OIP's BYTES carries text here: onnxruntime-node takes and returns STRING tensors as JS strings.
+  BYTES: 'string',
 };
 const DATATYPE_BY_ORT_TYPE = new Map(
   Object.entries(ORT_TYPE_BY_DATATYPE).map(([datatype, type]) => [type, datatype as Datatype]),
@@ -108,6 +110,8 @@ export function toOrtTensor(tensor: Tensor): ort.Tensor {
         Uint8Array.from(tensor.data as boolean[], (v) => (v ? 1 : 0)),
         dims,
       );
+    case 'BYTES':
+      return new ort.Tensor('string', [...(tensor.data as string[])], dims);
     default:
       throw new InvalidInputError(
         `input tensor '${tensor.name}' has unsupported datatype ${tensor.datatype}`,
@@ -130,6 +134,9 @@ export function fromOrtTensor(meta: TensorMeta, value: ort.OnnxValue | undefined
     }
     return { name: meta.name, datatype, shape, data: numbers };
   }
+  if (value.type === 'string') {
+    return { name: meta.name, datatype: 'BYTES', shape, data: Array.from(data as string[]) };
+  }
   if (value.type === 'bool') {
     return { name: meta.name, datatype: 'BOOL', shape, data: Array.from(data as Uint8Array, (v) => v !== 0) };
   }
@@ -141,6 +148,10 @@ export function zerosFor(meta: TensorMeta): Tensor {
   const shape = meta.shape.map((d) => (d === -1 ? 1 : d));
   const count = shape.reduce((a, b) => a * b, 1);
   const data =
-    meta.datatype === 'BOOL' ? new Array<boolean>(count).fill(false) : new Array<number>(count).fill(0);
+    meta.datatype === 'BOOL'
+      ? new Array<boolean>(count).fill(false)
+      : meta.datatype === 'BYTES'
+        ? new Array<string>(count).fill('')
+        : new Array<number>(count).fill(0);
   return { name: meta.name, datatype: meta.datatype, shape, data };
 }

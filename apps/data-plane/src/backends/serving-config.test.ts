@@ -23,6 +23,7 @@ describe('serving configuration', () => {
       },
       guard: { lagLimitMs: 200, heapLimitRatio: 0.9 },
       shutdown: { drainMs: 10_000, timeoutMs: 30_000, backendCloseMs: 5000 },
+      maxLoadedVersions: 32,
     });
   });
 
@@ -34,6 +35,7 @@ describe('serving configuration', () => {
       RETRY_BUDGET_RATIO: '0.1',
       EVENT_LOOP_LAG_LIMIT_MS: '0',
       SHUTDOWN_DRAIN_MS: '0',
+      MAX_LOADED_VERSIONS: '3',
     });
     const settings = servingSettings(config);
     expect(settings.remote?.hostAllowlist).toEqual(['triton.internal:8000', '*.svc.cluster.local']);
@@ -41,12 +43,14 @@ describe('serving configuration', () => {
     expect(settings.remote?.budget?.ratio).toBe(0.1);
     expect(settings.guard?.lagLimitMs).toBe(0);
     expect(settings.shutdown?.drainMs).toBe(0);
+    expect(settings.maxLoadedVersions).toBe(3);
   });
 
   it.each([
     [{ BREAKER_OPEN_MS: 'soon' }, /BREAKER_OPEN_MS/],
     [{ RETRY_BUDGET_RATIO: '1.5' }, /RETRY_BUDGET_RATIO/],
     [{ MAX_DEADLINE_MS: '0' }, /MAX_DEADLINE_MS/],
+    [{ MAX_LOADED_VERSIONS: '0' }, /MAX_LOADED_VERSIONS/],
     [
       { BACKEND_HOST_ALLOWLIST: 'ok.internal, http://bad' },
       /BACKEND_HOST_ALLOWLIST: "http:\/\/bad" is not a host/,

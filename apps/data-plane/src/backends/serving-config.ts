@@ -2,6 +2,7 @@ import { parseHostAllowlist } from '@modelplane/schemas';
 import { z } from 'zod';
 import type { AdmissionLimits } from '../overload/admission.ts';
 import type { LoadGuardOptions } from '../overload/load-guard.ts';
+import { DEFAULT_MAX_LOADED_VERSIONS } from './load-cap.ts';
 import type { RemoteSettings } from './remote/context.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -51,6 +52,7 @@ export const ServingEnvShape = {
   // The last shutdown step: closing sessions, workers and remote connections, bounded so a hung
   // backend cannot keep the process from exiting.
   SHUTDOWN_BACKEND_CLOSE_MS: int(0, 600_000, 5000),
+  MAX_LOADED_VERSIONS: int(1, 100_000, DEFAULT_MAX_LOADED_VERSIONS),
 };
 
 const ServingEnvSchema = z.object(ServingEnvShape);
@@ -89,6 +91,7 @@ export function servingSettings(config: ServingConfig): ServingSettings {
       timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       backendCloseMs: config.SHUTDOWN_BACKEND_CLOSE_MS,
     },
+    maxLoadedVersions: config.MAX_LOADED_VERSIONS,
   };
 }
 
@@ -98,4 +101,6 @@ export interface ServingSettings {
   execution?: { maxDeadlineMs?: number; admission?: Partial<AdmissionLimits> };
   guard?: LoadGuardOptions;
   shutdown?: { drainMs?: number; timeoutMs?: number; backendCloseMs?: number };
+  /** Sessions kept loaded before pinned versions are evicted (see backends/load-cap.ts). */
+  maxLoadedVersions?: number;
 }

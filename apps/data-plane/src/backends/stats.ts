@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { LoadedCount } from './load-cap.ts';
 
 /** Why a batch left the queue: it reached maxBatchSize, or its oldest request reached maxDelayMs. */
 export type FlushReason = 'full' | 'timer';
@@ -85,6 +86,7 @@ interface StatsEvents {
   shed: [Shed];
   retry: [{ endpoint: string; version: string; allowed: boolean }];
   warmupFailure: [WarmupFailure];
+  evict: [{ version: string }];
 }
 
 /** Monotonic counters since start; metrics exporters read these and never reset them. */
@@ -95,6 +97,8 @@ export interface StatsCounters {
   retries: number;
   retriesDenied: number;
   shed: Record<ShedReason, number>;
+  /** Pinned versions evicted to stay within MAX_LOADED_VERSIONS. */
+  evictions: number;
 }
 
 /**
@@ -116,9 +120,11 @@ export class BackendStats extends EventEmitter<StatsEvents> {
       'event-loop-lag': 0,
       heap: 0,
     },
+    evictions: 0,
   };
   #admission: () => AdmissionGauge[] = () => [];
   #breakers: () => Array<{ endpoint: string; state: BreakerState }> = () => [];
+  #loaded: () => LoadedCount = () => ({ routed: 0, onDemand: 0 });
 
   recordBatch(flush: BatchFlush): void {
     this.counters.batches[flush.reason] += 1;
@@ -159,6 +165,17 @@ export class BackendStats extends EventEmitter<StatsEvents> {
     return this.#admission();
   }
 
+  /** A pinned version was evicted to stay within MAX_LOADED_VERSIONS. */
+  recordEviction(version: string): void {
+    this.counters.evictions += 1;
+    this.emit('evict', { version });
+  }
+
+  /** Versions with a loaded (or loading) session, routed and on demand. */
+  loaded(): LoadedCount {
+    return this.#loaded();
+  }
+
   /** Every known endpoint's breaker state. */
   breakers(): Array<{ endpoint: string; state: BreakerState }> {
     return this.#breakers();
@@ -168,8 +185,10 @@ export class BackendStats extends EventEmitter<StatsEvents> {
   setSources(sources: {
     admission?: () => AdmissionGauge[];
     breakers?: () => Array<{ endpoint: string; state: BreakerState }>;
+    loaded?: () => LoadedCount;
   }): void {
     if (sources.admission) this.#admission = sources.admission;
+    if (sources.loaded) this.#loaded = sources.loaded;
     if (sources.breakers) this.#breakers = sources.breakers;
   }
 }

@@ -44,6 +44,8 @@ export interface Entry {
   failures: number;
   retryAt: number;
   lastUsed: number;
+  /** Evicted by the load cap: its runner is closing, and late callers are served by a fresh one. */
+  evicted?: boolean;
 }
 
 /** What {@link replaceRunner} needs from the manager. */
@@ -54,6 +56,8 @@ export interface ReplaceDeps {
   logger: BackendLogger;
   /** How long before a failed replacement is tried again. */
   backoffMs: number;
+  /** A fresh runner for a version evicted while a caller still held the old one. */
+  reacquire?: (version: VersionConfig) => Promise<ModelRunner>;
 }
 
 /**
@@ -76,7 +80,7 @@ export function replaceRunner(entry: Entry, version: VersionConfig, deps: Replac
       const old = entry.state.runner;
       entry.version = version;
       entry.key = runnerKey(version);
-      entry.state = { status: 'ready', runner: trackUse(runner, entry) };
+      entry.state = { status: 'ready', runner: trackUse(runner, entry, deps.reacquire) };
       deps.logger.info({ versionId: id, ref }, 'version reconfigured');
       old
         .close()
@@ -100,10 +104,15 @@ export function replaceRunner(entry: Entry, version: VersionConfig, deps: Replac
   return replacing;
 }
 
-/** Marks the version as used on every request, so idle release measures real traffic. */
+/**
+ * Marks the version as used on every request, so idle release and the load cap measure real
+ * traffic. A caller that acquired the runner just before the load cap evicted it is served by a
+ * fresh runner from `reacquire` rather than failing on a closed session.
+ */
 export function trackUse(
   runner: ModelRunner,
   entry: Entry,
+  reacquire?: (version: VersionConfig) => Promise<ModelRunner>,
   warmupWarning: string | null = runner.warmupWarning ?? null,
 ): ModelRunner {
   return {
@@ -111,6 +120,9 @@ export function trackUse(
     outputs: runner.outputs,
     warmupWarning,
     infer: (inputs, options) => {
+      if (entry.evicted && reacquire) {
+        return reacquire(entry.version).then((fresh) => fresh.infer(inputs, options));
+      }
       entry.lastUsed = Date.now();
       return runner.infer(inputs, options);
     },

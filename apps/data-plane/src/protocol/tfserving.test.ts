@@ -91,6 +91,46 @@ describe('decodePredict', () => {
     expect(named.tensors[0]?.data).toEqual([9.5, 2]);
   });
 
+  it('reads raw rows of a single-input model even when the version names its features (TF Serving rows)', () => {
+    const raw = decodePredict(
+      {
+        instances: [
+          [9.5, 2],
+          [1, 0],
+        ],
+      },
+      features,
+      featureMeta,
+    );
+    expect(raw).toEqual({
+      format: 'row',
+      batch: 2,
+      tensors: [{ name: 'features', datatype: 'FP32', shape: [2, 2], data: [9.5, 2, 1, 0] }],
+    });
+    const byInput = decodePredict({ instances: [{ features: [9.5, 2] }] }, features, featureMeta);
+    expect(byInput.tensors[0]?.data).toEqual([9.5, 2]);
+    const columns = decodePredict(
+      {
+        inputs: [
+          [9.5, 2],
+          [1, 0],
+        ],
+      },
+      features,
+      featureMeta,
+    );
+    expect(columns).toMatchObject({ format: 'columnar', batch: 2, tensors: [{ shape: [2, 2] }] });
+  });
+
+  it('refuses rows for an input whose batch dimension is not the first', () => {
+    const inputs: TensorMeta[] = [...single, { name: 'state', datatype: 'FP32', shape: [2, -1, 3] }];
+    expect(() =>
+      decodePredict({ instances: [{ x: [1, 2, 3], state: [[0, 0, 0]] }] }, version(), inputs),
+    ).toThrow(
+      /^instances: input "state" has shape \[2, -1, 3\], whose batch dimension is not the first; send the columnar "inputs" form$/,
+    );
+  });
+
   const invalid: Array<[string, Parameters<typeof decodePredict>[0], VersionConfig, TensorMeta[], RegExp]> = [
     ['empty instances', { instances: [] }, version(), single, /^instances: must not be empty/],
     [
@@ -135,11 +175,44 @@ describe('decodePredict', () => {
       /^instances\[0\]\.price: expected a number, got a string/,
     ],
     [
-      'a non-object feature row',
-      { instances: [[1, 2]] },
+      'a raw row among named feature rows',
+      { instances: [{ price: 1, qty: 2 }, [1, 2]] },
       features,
       featureMeta,
-      /^instances\[0\]: expected an object/,
+      /^instances\[1\]: expected an object of named features, got a list/,
+    ],
+    [
+      'a raw row of the wrong width on a named-feature version',
+      { instances: [[1, 2, 3]] },
+      features,
+      featureMeta,
+      /^instances\[0\]: input "features" takes instances of shape \[2\], got \[3\]$/,
+    ],
+    [
+      'a named row among raw rows',
+      { instances: [[1, 2], { price: 1, qty: 2 }] },
+      features,
+      featureMeta,
+      /^instances\[1\]: expected a list of 2/,
+    ],
+    [
+      'a string in a raw row on a named-feature version',
+      {
+        instances: [
+          [1, 2],
+          [3, 'x'],
+        ],
+      },
+      features,
+      featureMeta,
+      /^instances\[1\]\[1\]: expected a number, got a string$/,
+    ],
+    [
+      'rows for a model with a scalar input',
+      { instances: [{ x: [1, 2, 3], sr: 8000 }] },
+      version(),
+      [...single, { name: 'sr', datatype: 'INT64', shape: [] }],
+      /^instances: input "sr" is a scalar \(shape \[\]\), which rows cannot carry; send the columnar "inputs" form$/,
     ],
     [
       'uneven feature columns',
@@ -218,6 +291,6 @@ describe('encoding predictions', () => {
   });
 
   it('refuses an output that is not batched like the instances', () => {
-    expect(() => encodePredictions([scores], 3)).toThrow(/not batched over 3/);
+    expect(() => encodePredictions([scores], 3)).toThrow(/not batched over 3 instances; send the columnar/);
   });
 });

@@ -4,6 +4,7 @@ import type { VersionConfig } from '../routing/types.ts';
 import { type FeatureMapping, featureColumns, featureMappingOf, featureRows } from './features.ts';
 import {
   assertShapeFits,
+  describe,
   elementCount,
   formatShape,
   indexPath,
@@ -26,6 +27,29 @@ export interface DecodedPredict {
   batch: number;
 }
 
+/**
+ * How a row-format body addresses the model: `raw` rows of a single-input model's tensor (as TF
+ * Serving takes them), objects of `tensors` by input name, or objects of named `features` mapped
+ * by the version's schema. Decided by the first instance; the others must follow it.
+ */
+export type RowForm = 'raw' | 'tensors' | 'features';
+
+/** The form of `instances` (see {@link RowForm}); a version without a feature mapping has no `features` form. */
+export function rowForm(
+  instances: readonly unknown[],
+  mapping: FeatureMapping | null,
+  metas: readonly TensorMeta[],
+): RowForm {
+  const first = instances[0];
+  if (metas.length === 1 && !isPlainObject(first)) return 'raw';
+  if (!mapping) return 'tensors';
+  // Objects keyed only by input names address the tensors, even when the version names features.
+  const keys = isPlainObject(first) ? Object.keys(first) : [];
+  const byInput =
+    keys.length > 0 && keys.every((k) => metas.some((m) => m.name === k) && !mapping.position.has(k));
+  return byInput ? 'tensors' : 'features';
+}
+
 /** Maps a predict body onto the runner's inputs, honouring the version's feature mapping if any. */
 export function decodePredict(
   body: PredictBody,
@@ -35,32 +59,55 @@ export function decodePredict(
   const mapping = featureMappingOf(version);
   if (body.instances !== undefined) {
     if (body.instances.length === 0) throw new InvalidInputError('instances: must not be empty');
-    const tensors = decodeRows(body.instances, mapping, metas);
-    return { format: 'row', tensors: checkInputs(tensors, metas, 'instances'), batch: body.instances.length };
+    assertRowsFit(metas);
+    const form = rowForm(body.instances, mapping, metas);
+    const tensors =
+      form === 'features' && mapping
+        ? [featureRows(body.instances, mapping, 'instances')]
+        : decodeRows(body.instances, form, metas);
+    return { format: 'row', tensors: checkInputs(tensors, metas, form), batch: body.instances.length };
   }
   const tensors = decodeColumns(body.inputs, mapping, metas);
   return {
     format: 'columnar',
-    tensors: checkInputs(tensors, metas, 'inputs'),
+    tensors: checkInputs(tensors, metas, 'columnar'),
     batch: tensors[0]?.shape[0] ?? 0,
   };
 }
 
-function decodeRows(
-  instances: unknown[],
-  mapping: FeatureMapping | null,
-  metas: readonly TensorMeta[],
-): Tensor[] {
-  if (mapping) return [featureRows(instances, mapping, 'instances')];
+/**
+ * Row format splits every tensor along its first dimension, one slice per instance: a scalar input
+ * has none, and an input whose batch dimension is not the first (a recurrent state `[layers, batch,
+ * units]`) cannot be stacked from rows. Both need the columnar form. (An output that is not one row
+ * per instance is only known for sure once the model ran: {@link encodePredictions} refuses it.)
+ */
+function assertRowsFit(inputs: readonly TensorMeta[]): void {
+  const columnar = 'send the columnar "inputs" form';
+  const scalar = inputs.find((m) => m.shape.length === 0);
+  if (scalar) {
+    throw new InvalidInputError(
+      `instances: input "${scalar.name}" is a scalar (shape []), which rows cannot carry; ${columnar}`,
+    );
+  }
+  const inner = inputs.find((m) => m.shape[0] !== -1 && m.shape.includes(-1));
+  if (inner) {
+    throw new InvalidInputError(
+      `instances: input "${inner.name}" has shape ${formatShape(inner.shape)}, whose batch dimension is not the first; ${columnar}`,
+    );
+  }
+}
+
+function decodeRows(instances: unknown[], form: RowForm, metas: readonly TensorMeta[]): Tensor[] {
   const [only] = metas;
-  // A single-input model takes the bare value per instance; TF Serving also accepts it named.
-  if (metas.length === 1 && only && !instances.every(isPlainObject)) {
+  if (form === 'raw' && only) {
     const { shape, data } = readNested(instances, only.datatype, indexPath('instances'));
     return [{ name: only.name, datatype: only.datatype, shape, data }];
   }
   instances.forEach((instance, i) => {
     if (!isPlainObject(instance)) {
-      throw new InvalidInputError(`instances[${i}]: expected an object of input name to value`);
+      throw new InvalidInputError(
+        `instances[${i}]: expected an object of input name to value, got ${describe(instance)}`,
+      );
     }
     for (const name of Object.keys(instance)) {
       if (!metas.some((m) => m.name === name)) throw unknownInput(`instances[${i}].${name}`, metas);
@@ -108,20 +155,17 @@ function decodeColumns(
 }
 
 /** Every model input present, with a shape the model accepts; row-format errors speak per instance. */
-function checkInputs(
-  tensors: Tensor[],
-  metas: readonly TensorMeta[],
-  field: 'instances' | 'inputs',
-): Tensor[] {
+function checkInputs(tensors: Tensor[], metas: readonly TensorMeta[], form: RowForm | 'columnar'): Tensor[] {
+  const field = form === 'columnar' ? 'inputs' : 'instances';
   for (const meta of metas) {
     const tensor = tensors.find((t) => t.name === meta.name);
     if (!tensor) throw new InvalidInputError(`${field}: missing input "${meta.name}"`);
-    if (field === 'instances' && !shapeFits(tensor.shape, meta)) {
+    if (form !== 'columnar' && !shapeFits(tensor.shape, meta)) {
+      // Rows are rectangular by now, so every instance is wrong the same way: name the first.
+      const at = form === 'raw' ? 'instances[0]' : `instances[0].${meta.name}`;
       const each = formatShape(meta.shape.slice(1));
       const got = formatShape(tensor.shape.slice(1));
-      throw new InvalidInputError(
-        `instances: input "${meta.name}" takes instances of shape ${each}, got ${got}`,
-      );
+      throw new InvalidInputError(`${at}: input "${meta.name}" takes instances of shape ${each}, got ${got}`);
     }
     assertShapeFits(tensor.shape, meta, `${field}.${meta.name}`);
   }
@@ -141,8 +185,9 @@ function unknownInput(field: string, metas: readonly TensorMeta[]): InvalidInput
 export function encodePredictions(outputs: readonly Tensor[], batch: number): unknown[] {
   const rows = outputs.map((t) => {
     if (t.shape[0] !== batch) {
-      throw new Error(
-        `output "${t.name}" has shape [${t.shape.join(', ')}], not batched over ${batch} instances`,
+      // A client error, not a model failure: the same request in the columnar form is answered.
+      throw new InvalidInputError(
+        `instances: output "${t.name}" has shape ${formatShape(t.shape)}, not batched over ${batch} instances; send the columnar "inputs" form`,
       );
     }
     const inner = t.shape.slice(1);

@@ -87,6 +87,23 @@ export function registerBackendMetrics(registry: Registry, stats: BackendStats):
   admission('inFlight', 'modelplane_backend_in_flight', 'Model executions in flight, by version');
   admission('queued', 'modelplane_backend_queued', 'Model executions waiting for a slot, by version');
   new Gauge({
+    name: 'modelplane_loaded_versions',
+    help: 'Versions with a loaded (or loading) session: routed ones are never evicted, on-demand (pinned) ones are capped by MAX_LOADED_VERSIONS',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      const loaded = stats.loaded();
+      this.set({ kind: 'routed' }, loaded.routed);
+      this.set({ kind: 'on-demand' }, loaded.onDemand);
+    },
+  });
+  mirroredCounter(
+    registry,
+    'modelplane_version_evictions_total',
+    'Pinned versions evicted, least recently used first, to stay within MAX_LOADED_VERSIONS',
+    () => stats.counters.evictions,
+  );
+  new Gauge({
     name: 'modelplane_backend_breaker_open',
     help: '1 while an endpoint circuit breaker is open, 0.5 half-open, 0 closed',
     labelNames: ['endpoint'],

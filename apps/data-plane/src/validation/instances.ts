@@ -2,7 +2,7 @@ import type { ValidateFunction } from '@modelplane/json-schema';
 import type { TensorMeta } from '../backends/types.ts';
 import { featureMappingOf } from '../protocol/features.ts';
 import { isPlainObject } from '../protocol/tensor.ts';
-import type { PredictBody } from '../protocol/tfserving.ts';
+import { type PredictBody, rowForm } from '../protocol/tfserving.ts';
 import type { VersionConfig } from '../routing/types.ts';
 import { ajvIssues, instancePaths, type PathStyle } from './ajv-issues.ts';
 import { type Issue, MAX_ISSUES } from './issues.ts';
@@ -10,8 +10,9 @@ import { type Issue, MAX_ISSUES } from './issues.ts';
 /**
  * Checks a TF Serving body against the version's instance schema and returns every failing field.
  * The schema describes one instance: each row-format instance is checked, and so is each row of
- * a columnar body of named features. A body that addresses the model's tensors directly is
- * checked against the tensor signature by the decoder instead.
+ * a columnar body of named features. A body that addresses the model's tensors directly (raw
+ * rows of a single-input model, or objects keyed by input name) is checked against the tensor
+ * signature by the decoder instead.
  */
 export function instanceIssues(
   validate: ValidateFunction,
@@ -19,9 +20,11 @@ export function instanceIssues(
   body: PredictBody,
   metas: readonly TensorMeta[],
 ): Issue[] {
-  const noun = featureMappingOf(version) ? 'feature' : 'field';
+  const mapping = featureMappingOf(version);
+  const noun = mapping ? 'feature' : 'field';
   const issues: Issue[] = [];
   if (body.instances !== undefined) {
+    if (mapping && rowForm(body.instances, mapping, metas) !== 'features') return [];
     for (let i = 0; i < body.instances.length && issues.length < MAX_ISSUES; i++) {
       if (!validate(body.instances[i])) {
         issues.push(...ajvIssues(validate.errors ?? [], instancePaths(`instances[${i}]`, noun)));

@@ -77,6 +77,26 @@ describe('validateAndDecode with a tabular schema', () => {
     ]);
   });
 
+  it('takes raw tensor rows on a named-feature version, checked against the signature, not the schema', () => {
+    const row = [120, 8, 2, 54.5, 1, 0.7, 0.1, 0.2];
+    // 120 is inside the schema's ranges, but the point is that no feature rule is consulted.
+    expect(check(tf({ instances: [row, row] }))).toMatchObject({
+      ok: true,
+      tensors: [{ name: 'features', shape: [2, 8], data: [...row, ...row] }],
+    });
+    expect(check(tf({ instances: [{ features: row }] }))).toMatchObject({ ok: true });
+    expect(check(tf({ inputs: [row] }))).toMatchObject({ ok: true, tensors: [{ shape: [1, 8] }] });
+    expect(check(tf({ inputs: { features: [row] } }))).toMatchObject({ ok: true });
+    const short = check(tf({ instances: [row.slice(1)] }));
+    expect(short.ok || short.problem.details).toEqual([
+      { path: 'instances[0]', message: 'input "features" takes instances of shape [8], got [7]' },
+    ]);
+    const text = check(tf({ instances: [row, [...row.slice(0, 7), 'x']] }));
+    expect(text.ok || text.problem.details).toEqual([
+      { path: 'instances[1][7]', message: 'expected a number, got a string' },
+    ]);
+  });
+
   it('limits the instances per request', () => {
     const result = check(tf({ instances: [good, good, good] }), tabular, {
       ...DEFAULT_REQUEST_LIMITS,
