@@ -6,6 +6,7 @@ import { createDb } from '@modelplane/db';
 import { testRedisUrl } from '@modelplane/testing';
 import { pino } from 'pino';
 import { createDataPlane, type DataPlane, type DataPlaneOptions } from '../src/compose.ts';
+import { LOCAL_SERVING } from './backend-fixtures.ts';
 
 /** A replica built by the production composition (createDataPlane), on its own connection string. */
 export interface ComposedReplica {
@@ -25,7 +26,10 @@ export async function startComposedReplica(
   telemetry: DataPlaneOptions['telemetry'] = {},
 ): Promise<ComposedReplica> {
   // The test's own client shares this event loop; the overload guard would shed its bursts.
-  const serving: DataPlaneOptions['serving'] = { guard: { lagLimitMs: 0, heapLimitRatio: 0 } };
+  const serving: DataPlaneOptions['serving'] = {
+    guard: { lagLimitMs: 0, heapLimitRatio: 0 },
+    ...LOCAL_SERVING,
+  };
   const dir = await mkdtemp(join(tmpdir(), 'mp-tel-'));
   const database = await createDb({
     kind: 'postgres',

@@ -46,7 +46,9 @@ export function parseServerConfig(env: Record<string, string | undefined>): Serv
   }
   const { PREDICT_AUTH, ...rest } = result.data;
   const predictAuth = PREDICT_AUTH ? PREDICT_AUTH === 'on' : !controlPlane.embedded;
-  return { ...controlPlane, ...rest, predictAuth };
+  // One process on one machine: its own files (the demo models, `register --artifact-uri file://`) are fair game.
+  const ARTIFACT_FILE_ROOT = rest.ARTIFACT_FILE_ROOT ?? (controlPlane.embedded ? '/' : undefined);
+  return { ...controlPlane, ...rest, ARTIFACT_FILE_ROOT, predictAuth };
 }
 
 export { ConfigError };

@@ -11,6 +11,7 @@ import {
   directRun,
   featureTensor,
   fileArtifact,
+  LOCAL_ACCESS,
   onnxVersion,
   recordingLogger,
   tempDir,
@@ -29,7 +30,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
   cache = await tempDir('onnx-cache');
-  manager = createBackendManager({ db: database.db, cacheDir: cache.path, logger });
+  manager = createBackendManager({ db: database.db, cacheDir: cache.path, logger, ...LOCAL_ACCESS });
 });
 afterAll(async () => {
   await manager?.close();
@@ -57,7 +58,7 @@ describe.each(['file', 'artifact'] as const)('demo models via %s://', (scheme) =
   let manager: BackendManager;
   beforeAll(async () => {
     own = await tempDir(`demo-${scheme}`);
-    manager = createBackendManager({ db: database.db, cacheDir: own.path, logger });
+    manager = createBackendManager({ db: database.db, cacheDir: own.path, logger, ...LOCAL_ACCESS });
   });
   afterAll(async () => {
     await manager.close();
@@ -108,7 +109,7 @@ describe('artifact integrity', () => {
   let manager: BackendManager;
   beforeAll(async () => {
     fresh = await tempDir('integrity');
-    manager = createBackendManager({ db: database.db, cacheDir: fresh.path, logger });
+    manager = createBackendManager({ db: database.db, cacheDir: fresh.path, logger, ...LOCAL_ACCESS });
   });
   afterAll(async () => {
     await manager.close();
@@ -159,7 +160,12 @@ describe('disk cache', () => {
 
     const closed = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
     await closed.close();
-    const offline = createBackendManager({ db: closed.db, cacheDir: cache.path, logger: recordingLogger() });
+    const offline = createBackendManager({
+      db: closed.db,
+      cacheDir: cache.path,
+      logger: recordingLogger(),
+      ...LOCAL_ACCESS,
+    });
     try {
       const runner = await offline.ensureReady(onnxVersion(entry, artifact));
       expect((await runner.infer([featureTensor(entry, 1)]))[0]?.shape).toEqual([1, 16]);
