@@ -49,8 +49,10 @@ function restrictedProblem(
   url: URL,
   config: Pick<ControlPlaneConfig, 'ALLOW_PRIVATE_NETWORK_BACKENDS'>,
 ): string | null {
-  if (config.ALLOW_PRIVATE_NETWORK_BACKENDS) return null;
   const kind = restrictedLiteralHost(url);
   if (!kind) return null;
+  // No model server lives at a cloud metadata address, so the opt-in does not cover it.
+  if (kind === 'metadata') return `${field}: host ${url.hostname} is a cloud metadata address`;
+  if (config.ALLOW_PRIVATE_NETWORK_BACKENDS) return null;
   return `${field}: host ${url.hostname} is a ${kind} address; set ALLOW_PRIVATE_NETWORK_BACKENDS=true (control plane and replicas) to allow private hosts`;
 }

@@ -78,9 +78,11 @@ describe('fetchArtifact over http', () => {
   });
 
   it('reports an HTTP error status without the address; the log detail drops the query string', async () => {
-    const error = (await fetchArtifact(`${base}/missing.onnx?X-Signature=secret`, entry.sha256, options).catch(
-      (e: unknown) => e,
-    )) as ArtifactFetchError;
+    const error = (await fetchArtifact(
+      `${base}/missing.onnx?X-Signature=secret`,
+      entry.sha256,
+      options,
+    ).catch((e: unknown) => e)) as ArtifactFetchError;
     expect(error).toBeInstanceOf(ArtifactFetchError);
     expect(error.message).toBe('downloading the artifact for recs@1.0.0 failed: HTTP 404');
     expect(error.detail).toBe(`GET ${base}/missing.onnx answered 404`);

@@ -15,7 +15,8 @@ export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 /**
  * Where this replica may connect for artifact downloads and remote backends. By default loopback,
  * private, link-local, metadata, CGNAT, unspecified and multicast addresses are refused, checked on
- * the resolved address when the socket connects (so DNS rebinding gains nothing).
+ * the resolved address when the socket connects (so DNS rebinding gains nothing). Cloud metadata
+ * addresses are refused even with the opt-in: no model server lives there.
  */
 export interface NetworkPolicy {
   /** `ALLOW_PRIVATE_NETWORK_BACKENDS=true`: on-premises hosts on private addresses are allowed. */
@@ -47,7 +48,17 @@ export class DestinationRefusedError extends Error {
 const OPT_IN = 'set ALLOW_PRIVATE_NETWORK_BACKENDS=true to allow private hosts';
 
 function restrictedError(kind: string, detail: string): DestinationRefusedError {
+  if (kind === 'metadata') {
+    return new DestinationRefusedError('the host resolves to a cloud metadata address', detail);
+  }
   return new DestinationRefusedError(`the host resolves to a ${kind} address (${OPT_IN})`, detail);
+}
+
+/** The class of `address` when the policy refuses it, else null. */
+function refusedClass(address: string, policy: NetworkPolicy): string | null {
+  const kind = restrictedAddressClass(address);
+  if (kind === null || (policy.allowPrivateNetwork && kind !== 'metadata')) return null;
+  return kind;
 }
 
 /**
@@ -68,20 +79,18 @@ export function checkUrl(url: URL, policy: NetworkPolicy): void {
       `host ${url.host} is not on the allowlist`,
     );
   }
-  if (policy.allowPrivateNetwork) return;
   const name = url.hostname.toLowerCase().replace(/\.$/, '');
-  if (name === 'localhost' || name.endsWith('.localhost')) {
+  if (!policy.allowPrivateNetwork && (name === 'localhost' || name.endsWith('.localhost'))) {
     throw restrictedError('loopback', `host ${url.host} is a localhost name`);
   }
-  const kind = restrictedAddressClass(url.hostname);
+  const kind = refusedClass(url.hostname, policy);
   if (kind) throw restrictedError(kind, `host ${url.host} is a ${kind} address`);
 }
 
 /** Refuses a restricted address; a host name with any restricted address is refused whole. */
 function assertAllowedAddresses(hostname: string, addresses: ResolvedAddress[], policy: NetworkPolicy): void {
-  if (policy.allowPrivateNetwork) return;
   for (const { address } of addresses) {
-    const kind = restrictedAddressClass(address);
+    const kind = refusedClass(address, policy);
     if (kind) throw restrictedError(kind, `host ${hostname} resolves to ${address} (${kind})`);
   }
 }
@@ -126,12 +135,11 @@ type Connector = buildConnector.connector;
 export function guardedConnector(policy: NetworkPolicy, options: { timeoutMs?: number } = {}): Connector {
   const connect = buildConnector({
     ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
-    ...(!policy.allowPrivateNetwork && { lookup: guardedLookup(policy) }),
+    lookup: guardedLookup(policy),
   });
-  if (policy.allowPrivateNetwork) return connect;
   return (target, callback) => {
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-    const literal = isIpLiteral(host) ? restrictedAddressClass(host) : null;
+    const literal = isIpLiteral(host) ? refusedClass(host, policy) : null;
     if (literal) {
       callback(restrictedError(literal, `address ${host} is ${literal}`), null);
       return;
@@ -139,7 +147,7 @@ export function guardedConnector(policy: NetworkPolicy, options: { timeoutMs?: n
     connect(target, (error, socket) => {
       if (error || !socket) return callback(error ?? new Error('connect failed'), null);
       const peer = socket.remoteAddress ?? '';
-      const kind = restrictedAddressClass(peer);
+      const kind = refusedClass(peer, policy);
       if (kind) {
         socket.destroy();
         return callback(

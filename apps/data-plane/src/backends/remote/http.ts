@@ -148,9 +148,9 @@ async function readCapped(
 function translate(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
   if (error instanceof MalformedResponse) return error;
-  // A refused destination is not a network fault: say why, without the address (it is in `detail`).
+  // A refused destination is not a network fault: the endpoint reports it as such, never retries it.
   const refusal = findRefusal(error);
-  if (refusal) return new ConnectFailure(`destination refused: ${refusal.message}`);
+  if (refusal) return refusal;
   if (error instanceof errors.UndiciError || isNetworkError(error)) {
     const code = (error as { code?: string }).code ?? 'network error';
     return new ConnectFailure(code);
