@@ -42,8 +42,8 @@ export const versionsGroup: CommandGroup = {
       summary: 'register a new, immutable version of a model',
       details: [
         'model source (exactly one):',
-        '  --file PATH                 a local ONNX file; its sha256 is computed and it is registered as file://<absolute path>',
-        '  --artifact-uri URI --sha256 HEX   an ONNX artifact elsewhere (file://, http(s)://, artifact://)',
+        '  --file PATH                 a local ONNX file, streamed to the control plane (PUT /artifacts, checked against its sha256) and registered as artifact://<sha256>',
+        '  --artifact-uri URI --sha256 HEX   an ONNX artifact elsewhere (http(s)://, artifact://, or file:// under the replicas\' ARTIFACT_FILE_ROOT)',
         '  --backend oip|tfserving --endpoint URL --remote-name NAME [--remote-version V]   a remote model server',
         'optional:',
         '  --input-schema FILE, --output-schema FILE   JSON Schema files for request and response validation',
