@@ -43,7 +43,7 @@ export const versionsGroup: CommandGroup = {
       details: [
         'model source (exactly one):',
         '  --file PATH                 a local ONNX file, streamed to the control plane (PUT /artifacts, checked against its sha256) and registered as artifact://<sha256>',
-        '  --artifact-uri URI --sha256 HEX   an ONNX artifact elsewhere (http(s)://, artifact://, or file:// under the replicas\' ARTIFACT_FILE_ROOT)',
+        "  --artifact-uri URI --sha256 HEX   an ONNX artifact elsewhere (http(s)://, artifact://, or file:// under the replicas' ARTIFACT_FILE_ROOT)",
         '  --backend oip|tfserving --endpoint URL --remote-name NAME [--remote-version V]   a remote model server',
         'optional:',
         '  --input-schema FILE, --output-schema FILE   JSON Schema files for request and response validation',

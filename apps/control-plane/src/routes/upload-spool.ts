@@ -47,7 +47,8 @@ export async function spoolUpload(body: NodeJS.ReadableStream, maxBytes: number)
   body.pipe(meter);
   // pipe() does not pass on a client that goes away mid-upload; without this the spool would wait forever.
   const abort = () => {
-    if (!(body as { readableEnded?: boolean }).readableEnded) meter.destroy(new Error('the upload was aborted'));
+    if (!(body as { readableEnded?: boolean }).readableEnded)
+      meter.destroy(new Error('the upload was aborted'));
   };
   body.once('error', abort);
   body.once('close', abort);

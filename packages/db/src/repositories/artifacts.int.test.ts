@@ -63,7 +63,10 @@ describe.each(engines)('artifacts on $kind', (engine) => {
       `hashing to ${sha256(tampered)}`,
     );
     expect(await artifactExists(db, expected.digest)).toBe(false);
-    expect(await putArtifactStream(db, expected, pieces(bytes), 'tester')).toEqual({ ...expected, created: true });
+    expect(await putArtifactStream(db, expected, pieces(bytes), 'tester')).toEqual({
+      ...expected,
+      created: true,
+    });
     expect(await findArtifact(db, expected.digest)).toMatchObject({ chunkCount: 2 });
     const back = await readArtifact(db, expected.digest);
     expect(back && Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);

@@ -94,7 +94,8 @@ export async function putArtifactStream(
     for await (const chunk of rechunk(source, ARTIFACT_CHUNK_BYTES)) {
       hash.update(chunk);
       size += chunk.byteLength;
-      if (size > sizeBytes) throw new ArtifactContentMismatchError(`artifact ${digest} is longer than ${sizeBytes} bytes`);
+      if (size > sizeBytes)
+        throw new ArtifactContentMismatchError(`artifact ${digest} is longer than ${sizeBytes} bytes`);
       await tx.insertInto('artifact_chunks').values({ digest, seq, data: chunk }).execute();
       seq += 1;
     }
