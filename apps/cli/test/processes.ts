@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { getFreePort, inheritedEnv, type ManagedProcess, startProcess } from '@modelplane/testing';
+import {
+  getFreePort,
+  inheritedEnv,
+  LOCAL_SERVING_ENV,
+  type ManagedProcess,
+  startProcess,
+} from '@modelplane/testing';
 
 /** The bundled CLI and control plane, as `pnpm build` leaves them (turbo builds both before tests). */
 export const CLI_BIN = fileURLToPath(new URL('../dist/modelplane.js', import.meta.url));
@@ -79,6 +85,8 @@ export async function startControlPlane(
           MODELPLANE_ADMIN_TOKEN: '',
           MODELPLANE_DATA_DIR: '',
           LOG_LEVEL: 'warn',
+          // The tests register backends on 127.0.0.1, as an on-premises user would.
+          ...LOCAL_SERVING_ENV,
           ...env,
           HOST: '127.0.0.1',
           CONTROL_PLANE_PORT: String(port),

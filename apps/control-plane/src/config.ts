@@ -39,7 +39,15 @@ const EnvSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   ...MonitoringEnvShape,
-  // Remote backend hosts versions may name (comma-separated; `*.domain`, `host:port`); empty allows any.
+  // Opt-in for on-premises hosts: versions may then name loopback and private addresses (replicas check too).
+  ALLOW_PRIVATE_NETWORK_BACKENDS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+  ),
+  // Remote backend and artifact hosts versions may name (comma-separated; `*.domain`, `host:port`); empty allows any.
   BACKEND_HOST_ALLOWLIST: z.preprocess(
     emptyAsUndefined,
     z

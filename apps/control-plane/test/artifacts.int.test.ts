@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactRoutes } from '../src/routes/artifacts.ts';
@@ -120,6 +121,35 @@ describe('PUT /artifacts validation', () => {
       error: { code: 'PAYLOAD_TOO_LARGE', message: 'artifact exceeds the 1024-byte limit' },
     });
     await app.close();
+  });
+});
+
+describe('PUT /artifacts streaming', () => {
+  it('answers 413 to a chunked body (no content-length) that passes the limit while it streams', async () => {
+    const app = Fastify();
+    await app.register(artifactRoutes, { deps: cp.deps, maxBytes: 64 * 1024 });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const bytes = new Uint8Array(randomBytes(256 * 1024));
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = httpRequest(`${url}/artifacts`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        for (let at = 0; at < bytes.length; at += 16 * 1024)
+          request.write(bytes.subarray(at, at + 16 * 1024));
+        request.end();
+      });
+      expect(status).toBe(413);
+      expect(await get(sha256(bytes), 'viewer').then((r) => r.status)).toBe(404);
+    } finally {
+      await app.close();
+    }
   });
 });
 

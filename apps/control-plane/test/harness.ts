@@ -1,6 +1,12 @@
 import { createRedis, createRedisBus } from '@modelplane/bus';
 import { createDb, hashToken } from '@modelplane/db';
-import { createTestDatabase, deleteRedisKeys, randomPrefix, testRedisUrl } from '@modelplane/testing';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  LOCAL_SERVING_ENV,
+  randomPrefix,
+  testRedisUrl,
+} from '@modelplane/testing';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig } from '../src/config.ts';
@@ -38,6 +44,7 @@ export async function startControlPlane(env: Record<string, string> = {}): Promi
     MODELPLANE_PREFIX: prefix,
     MODELPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
     ...env,
+    ...LOCAL_SERVING_ENV,
   });
   const deps: Deps = {
     config,

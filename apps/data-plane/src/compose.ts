@@ -78,6 +78,11 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     logger: options.logger,
     intraOpThreads: options.intraOpThreads ?? 1,
     ...(serving.remote && { remote: serving.remote }),
+    ...(serving.network && { network: serving.network }),
+    ...(serving.artifacts?.fileRoot !== undefined && { artifactFileRoot: serving.artifacts.fileRoot }),
+    ...(serving.artifacts?.fetchTimeoutMs !== undefined && {
+      fetchTimeoutMs: serving.artifacts.fetchTimeoutMs,
+    }),
     ...(maxDeadlineMs !== undefined && { defaultTimeoutMs: maxDeadlineMs }),
     ...(serving.shutdown?.backendCloseMs !== undefined && {
       closeTimeoutMs: serving.shutdown.backendCloseMs,

@@ -8,6 +8,18 @@ import type { BackendLogger } from '../src/backends/backend-manager.ts';
 import type { Tensor } from '../src/backends/types.ts';
 import type { VersionConfig } from '../src/routing/types.ts';
 
+/**
+ * What createBackendManager needs to reach this machine's test servers (127.0.0.1) and files (temp
+ * dirs, the demo models): both are refused by default, as they would be for a real replica.
+ */
+export const LOCAL_ACCESS = { network: { allowPrivateNetwork: true }, artifactFileRoot: '/' } as const;
+
+/** The same for createDataPlane's serving settings. */
+export const LOCAL_SERVING = {
+  network: { allowPrivateNetwork: true },
+  artifacts: { fileRoot: '/' },
+} as const;
+
 /** The demo models as built by @modelplane/demo-models: the files and the metadata they declare. */
 export const DEMO = loadManifest().models;
 

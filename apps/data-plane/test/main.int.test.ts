@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { getFreePort, startProcess, stopAllProcesses, testRedisUrl, waitFor } from '@modelplane/testing';
+import {
+  getFreePort,
+  LOCAL_SERVING_ENV,
+  startProcess,
+  stopAllProcesses,
+  testRedisUrl,
+  waitFor,
+} from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo, registerDemo, type Stack, startStack } from './stack.ts';
 
@@ -65,6 +72,7 @@ describe('main', () => {
         PREDICT_AUTH: 'off',
         SHUTDOWN_DRAIN_MS: '0',
         LOG_LEVEL: 'warn',
+        ...LOCAL_SERVING_ENV,
       },
       readyWhen: /listening on/,
     });

@@ -3,7 +3,8 @@
 
 const utf8 = new TextEncoder();
 
-function varint(value: number): Uint8Array {
+/** A protobuf varint. */
+export function varint(value: number): Uint8Array {
   const out: number[] = [];
   let v = value;
   while (v >= 0x80) {

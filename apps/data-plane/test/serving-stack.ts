@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import type { ServingSettings } from '../src/backends/serving-config.ts';
 import { createDataPlane, type DataPlane } from '../src/compose.ts';
 import type { PredictionRecord } from '../src/pipeline/types.ts';
+import { LOCAL_SERVING } from './backend-fixtures.ts';
 import type { Stack } from './stack.ts';
 
 /** A replica composed exactly as main.ts does it (createDataPlane), with its serving settings. */
@@ -41,7 +42,7 @@ export async function startServingReplica(
     heartbeatIntervalMs: 1000,
     // The load guard is tested in its own process (test/serial/overload); here a busy test runner's
     // event loop must not turn into 503s that the test did not ask for.
-    serving: { guard: { lagLimitMs: 0, heapLimitRatio: 0 }, ...serving },
+    serving: { guard: { lagLimitMs: 0, heapLimitRatio: 0 }, ...LOCAL_SERVING, ...serving },
   });
   const { onPrediction } = options;
   if (onPrediction) {

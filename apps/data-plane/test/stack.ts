@@ -9,6 +9,7 @@ import { type DemoModelEntry, loadManifest } from '@modelplane/demo-models';
 import {
   createTestDatabase,
   deleteRedisKeys,
+  LOCAL_SERVING_ENV,
   randomPrefix,
   testRedisUrl,
   waitFor,
@@ -20,6 +21,7 @@ import { createBackendManager } from '../src/backends/backend-manager.ts';
 import type { BackendManager } from '../src/backends/types.ts';
 import type { PredictionCache } from '../src/cache/prediction-cache.ts';
 import { RoutingState } from '../src/routing/routing-state.ts';
+import { LOCAL_ACCESS } from './backend-fixtures.ts';
 
 export const ADMIN_TOKEN = 'dp-test-admin-token-0123456789abcdef0123456789';
 const silent = { info() {}, warn() {}, error() {} };
@@ -69,6 +71,7 @@ export async function startStack(): Promise<Stack> {
     REDIS_URL: testRedisUrl(),
     MODELPLANE_PREFIX: prefix,
     MODELPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...LOCAL_SERVING_ENV,
   });
   const cp = await buildServer({
     config,
@@ -91,6 +94,7 @@ export async function startStack(): Promise<Stack> {
       db: dpDatabase.db,
       cacheDir: join(dir, 'artifacts'),
       logger: silent,
+      ...LOCAL_ACCESS,
     });
     const backends = options.wrapBackends ? options.wrapBackends(real) : real;
     const routing = new RoutingState({

@@ -6,6 +6,7 @@ import { createDb } from '@modelplane/db';
 import { testRedisUrl } from '@modelplane/testing';
 import { pino } from 'pino';
 import { createDataPlane, type DataPlane, type DataPlaneOptions } from '../src/compose.ts';
+import { LOCAL_SERVING } from './backend-fixtures.ts';
 
 /** A replica built by the production composition (createDataPlane), on its own connection string. */
 export interface ComposedReplica {
@@ -29,6 +30,7 @@ export async function startComposedReplica(
   const serving: DataPlaneOptions['serving'] = {
     guard: { lagLimitMs: 0, heapLimitRatio: 0 },
     ...servingOverrides,
+    ...LOCAL_SERVING,
   };
   const dir = await mkdtemp(join(tmpdir(), 'mp-tel-'));
   const database = await createDb({

@@ -63,7 +63,15 @@ export function parseServerConfig(env: Record<string, string | undefined>): Serv
     host: controlPlane.HOST,
     embedded: controlPlane.embedded,
   });
-  return { ...controlPlane, ...rest, predictAuth: decision.enabled, predictAuthWarning: decision.warning };
+  // One process on one machine: its own files (the demo models, `register --artifact-uri file://`) are fair game.
+  const ARTIFACT_FILE_ROOT = rest.ARTIFACT_FILE_ROOT ?? (controlPlane.embedded ? '/' : undefined);
+  return {
+    ...controlPlane,
+    ...rest,
+    ARTIFACT_FILE_ROOT,
+    predictAuth: decision.enabled,
+    predictAuthWarning: decision.warning,
+  };
 }
 
 export { ConfigError };

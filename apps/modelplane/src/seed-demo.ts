@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { appRouter, createCallerFactory, type Deps } from '@modelplane/control-plane';
+import { putArtifact } from '@modelplane/db';
 import { type DemoModelEntry, loadManifest } from '@modelplane/demo-models/manifest';
 
 /** Found through node_modules, so it works from the bundled dist/main.js as well as from source. */
@@ -11,8 +13,14 @@ function demoModelsDir(): string {
 
 const DEMO_ACTOR = { actor: 'demo-seed', role: 'admin' } as const;
 
-/** The registration of one demo version: its artifact, signature and offline metrics. */
-function registration(entry: DemoModelEntry) {
+/**
+ * The registration of one demo version: its artifact, signature and offline metrics. The file goes
+ * into the registry (`artifact://`), so replicas need no file access: with DATABASE_URL, file://
+ * artifacts are refused unless ARTIFACT_FILE_ROOT allows them.
+ */
+async function registration(deps: Deps, entry: DemoModelEntry) {
+  const stored = await putArtifact(deps.db, readFileSync(entry.file), DEMO_ACTOR.actor);
+  if (stored.digest !== entry.sha256) throw new Error(`demo model ${entry.file} does not match its manifest`);
   const metrics = Object.fromEntries(
     Object.entries(entry.metrics).filter((pair): pair is [string, number] => typeof pair[1] === 'number'),
   );
@@ -20,7 +28,7 @@ function registration(entry: DemoModelEntry) {
     model: entry.model,
     version: entry.version,
     backend: { kind: 'onnx' as const },
-    artifact: { uri: `file://${entry.file}`, sha256: entry.sha256 },
+    artifact: { uri: `artifact://${stored.digest}`, sha256: entry.sha256 },
     ...(entry.inputSchema && {
       // Named tabular features map into one row of the input tensor in this order.
       inputSchema: {
@@ -51,7 +59,7 @@ export async function seedDemoModels(deps: Deps): Promise<{ created: string[] }>
       description: 'Product recommender: scores 20 products for a user',
       cache: { enabled: true, ttlSeconds: 300 },
     });
-    for (const entry of entries('recs')) await caller.versions.register(registration(entry));
+    for (const entry of entries('recs')) await caller.versions.register(await registration(deps, entry));
     await caller.traffic.set({
       model: 'recs',
       weights: [
@@ -64,7 +72,8 @@ export async function seedDemoModels(deps: Deps): Promise<{ created: string[] }>
   }
   if (!existing.has('conversion')) {
     await caller.models.create({ name: 'conversion', description: 'Conversion-probability classifier' });
-    for (const entry of entries('conversion')) await caller.versions.register(registration(entry));
+    for (const entry of entries('conversion'))
+      await caller.versions.register(await registration(deps, entry));
     await caller.traffic.promote({ model: 'conversion', version: '1.0.0' });
     created.push('conversion');
   }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { getFreePort, type ManagedProcess } from '@modelplane/testing';
+import { getFreePort, LOCAL_SERVING_ENV, type ManagedProcess } from '@modelplane/testing';
 import { launch, repoFile } from '../harness/processes.ts';
 
 /** The bundles `pnpm build` leaves; the bench runs the real apps, as an operator would. */
@@ -60,6 +60,8 @@ export function startControlPlane(
         MODELPLANE_DATA_DIR: dataDir,
         CONTROL_PLANE_PORT: String(port),
         LOG_LEVEL: 'warn',
+        // The bench's model servers and artifacts are on this machine.
+        ...LOCAL_SERVING_ENV,
       },
       readyWhen: /control plane listening/,
       timeoutMs: 20_000,
@@ -100,6 +102,7 @@ export function startDataPlane(settings: PlaneSettings, options: DataPlaneOption
           LOG_LEVEL: 'warn',
           // No load balancer waits on it here, so stopping need not keep serving for a drain period.
           SHUTDOWN_DRAIN_MS: '0',
+          ...LOCAL_SERVING_ENV,
           ...options.env,
         },
         readyWhen: { url: `http://127.0.0.1:${port}/readyz` },

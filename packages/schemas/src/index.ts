@@ -6,6 +6,7 @@ export * from './cache.ts';
 export * from './errors.ts';
 export * from './monitoring.ts';
 export * from './names.ts';
+export * from './network.ts';
 export * from './predict.ts';
 export * from './registry.ts';
 export * from './traffic.ts';

@@ -25,3 +25,13 @@ export function inheritedEnv(): Record<string, string> {
 export function testDatabaseUrl(): string {
   return process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
+
+/**
+ * Settings for the processes that test stacks start: their model servers listen on 127.0.0.1 and
+ * their artifacts are files in temp directories, which replicas and the control plane refuse by
+ * default (SSRF and local-read protection). Every stack sets these, as an on-premises user would.
+ */
+export const LOCAL_SERVING_ENV: Readonly<Record<string, string>> = {
+  ALLOW_PRIVATE_NETWORK_BACKENDS: 'true',
+  ARTIFACT_FILE_ROOT: '/',
+};

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { findArtifact, putArtifact, readArtifactChunks } from '@modelplane/db';
+import { ARTIFACT_CHUNK_BYTES, findArtifact, putArtifactStream, readArtifactChunks } from '@modelplane/db';
 import {
   CONTROL_ROLES,
   type ControlRole,
@@ -19,6 +18,7 @@ import { authenticate, bearerToken, type Principal } from '../auth.ts';
 import { requestOrigin } from '../context.ts';
 import type { Deps } from '../deps.ts';
 import { runMutation } from '../services/mutation.ts';
+import { SpoolTooLargeError, spoolUpload } from './upload-spool.ts';
 
 /** Options for {@link artifactRoutes}. */
 export interface ArtifactRoutesOptions {
@@ -50,18 +50,17 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 
 /**
  * `PUT /artifacts` (operator or admin): stores a raw `application/octet-stream` body content-addressed
- * by its sha256; `x-artifact-sha256`, if sent, must match. `GET /artifacts/:sha256` (viewer and up)
- * streams it back. Errors are `{ error: { code, message } }`.
+ * by its sha256; `x-artifact-sha256`, if sent, must match. The body streams to a temporary file
+ * (hashed as it arrives) and from there into Postgres chunk by chunk, so memory stays at a few MiB
+ * whatever the artifact's size. `GET /artifacts/:sha256` (viewer and up) streams it back. Errors
+ * are `{ error: { code, message } }`.
  */
 export async function artifactRoutes(app: FastifyInstance, options: ArtifactRoutesOptions): Promise<void> {
   const { deps } = options;
   const maxBytes = options.maxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES;
 
-  app.addContentTypeParser(
-    'application/octet-stream',
-    { parseAs: 'buffer', bodyLimit: maxBytes },
-    (_r, body, done) => done(null, body),
-  );
+  // The raw request stream: the route spools it, enforcing the limit as the bytes arrive.
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isDomainError(error) && STATUS[error.code]) return fail(reply, error.code, error.message);
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -80,32 +79,44 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
     { bodyLimit: maxBytes, onRequest: requireRole(deps, 'operator') },
     async (request, reply) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body)) return fail(reply, 'UNSUPPORTED_MEDIA_TYPE', OCTETS);
-      if (body.length === 0) return fail(reply, 'BAD_REQUEST', 'the artifact is empty');
-      const claimed = request.headers['x-artifact-sha256'];
-      if (claimed !== undefined) {
-        const sha256 = createHash('sha256').update(body).digest('hex');
-        if (claimed !== sha256) {
+      if (!(body instanceof Readable)) return fail(reply, 'UNSUPPORTED_MEDIA_TYPE', OCTETS);
+      const declared = Number(request.headers['content-length']);
+      if (declared > maxBytes) return tooLarge(reply, maxBytes);
+      let spool: Awaited<ReturnType<typeof spoolUpload>>;
+      try {
+        spool = await spoolUpload(body, maxBytes);
+      } catch (error) {
+        if (error instanceof SpoolTooLargeError) return tooLarge(reply, maxBytes);
+        throw error;
+      }
+      try {
+        if (spool.sizeBytes === 0) return fail(reply, 'BAD_REQUEST', 'the artifact is empty');
+        const claimed = request.headers['x-artifact-sha256'];
+        if (claimed !== undefined && claimed !== spool.sha256) {
           return fail(
             reply,
             'BAD_REQUEST',
-            `x-artifact-sha256 does not match the uploaded bytes (sha256 ${sha256})`,
+            `x-artifact-sha256 does not match the uploaded bytes (sha256 ${spool.sha256})`,
           );
         }
+        const principal = principals.get(request) as Principal;
+        const expected = { digest: spool.sha256, sizeBytes: spool.sizeBytes };
+        const stored = await runMutation(deps, principal, async ({ tx, audit }) => {
+          const chunks = spool.read(ARTIFACT_CHUNK_BYTES);
+          const result = await putArtifactStream(tx, expected, chunks, principal.actor);
+          const view = { sha256: result.digest, sizeBytes: result.sizeBytes, created: result.created };
+          await audit({ action: 'artifacts.upload', target: `artifact://${result.digest}`, after: view });
+          return result;
+        });
+        const response: UploadedArtifact = {
+          uri: `artifact://${stored.digest}`,
+          sha256: stored.digest,
+          sizeBytes: stored.sizeBytes,
+        };
+        return reply.code(stored.created ? 201 : 200).send(response);
+      } finally {
+        await spool.remove();
       }
-      const principal = principals.get(request) as Principal;
-      const stored = await runMutation(deps, principal, async ({ tx, audit }) => {
-        const result = await putArtifact(tx, body, principal.actor);
-        const view = { sha256: result.digest, sizeBytes: result.sizeBytes, created: result.created };
-        await audit({ action: 'artifacts.upload', target: `artifact://${result.digest}`, after: view });
-        return result;
-      });
-      const response: UploadedArtifact = {
-        uri: `artifact://${stored.digest}`,
-        sha256: stored.digest,
-        sizeBytes: stored.sizeBytes,
-      };
-      return reply.code(stored.created ? 201 : 200).send(response);
     },
   );
 
@@ -129,6 +140,12 @@ export async function artifactRoutes(app: FastifyInstance, options: ArtifactRout
 }
 
 const OCTETS = 'content-type must be application/octet-stream';
+
+/** The body is over the limit: answer 413 and close, rather than read the rest of it. */
+function tooLarge(reply: FastifyReply, maxBytes: number): FastifyReply {
+  reply.header('connection', 'close');
+  return fail(reply, 'PAYLOAD_TOO_LARGE', `artifact exceeds the ${maxBytes}-byte limit`);
+}
 
 /** Authenticates before the body is read, so an anonymous client cannot make us buffer 512 MiB. */
 function requireRole(deps: Deps, minimum: ControlRole): onRequestHookHandler {

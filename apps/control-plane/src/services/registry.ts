@@ -18,8 +18,6 @@ import {
   BadRequestError,
   ConflictError,
   type CreateModelInput,
-  hostNotAllowedMessage,
-  isHostAllowed,
   type Model,
   type ModelVersion,
   NotFoundError,
@@ -33,6 +31,7 @@ import {
 import type { Principal } from '../auth.ts';
 import type { Deps } from '../deps.ts';
 import { toModel, toVersion } from '../mappers.ts';
+import { destinationProblem } from './destinations.ts';
 import { runMutation } from './mutation.ts';
 import { readArtifactSignature } from './signature.ts';
 
@@ -113,10 +112,8 @@ export async function registerVersion(
         `version ${input.model}@${input.version} already exists; versions are immutable, register a new label`,
       );
     }
-    const allowlist = deps.config.BACKEND_HOST_ALLOWLIST;
-    if (input.backend.kind !== 'onnx' && !isHostAllowed(input.backend.url, allowlist)) {
-      throw new BadRequestError(hostNotAllowedMessage(input.backend.url, allowlist));
-    }
+    const destination = destinationProblem(input, deps.config);
+    if (destination !== null) throw new BadRequestError(destination);
     const { kind, ...backendConfig } = input.backend;
     const row = await insertVersion(tx, {
       id: newId('mv'),

@@ -2,17 +2,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArtifactFetchError } from './artifact-errors.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** An artifact's bytes do not hash to the digest the registry recorded for it. */
+/**
+ * An artifact's bytes do not hash to the digest the registry recorded for it. The message names
+ * only the registered digest (it reaches viewers); `actual` is for the log: the hash of whatever a
+ * URI pointed at says something about that content.
+ */
 export class ArtifactIntegrityError extends Error {
   constructor(
     readonly ref: string,
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`artifact for ${ref} failed sha256 verification: expected ${expected}, got ${actual}`);
+    super(`artifact for ${ref} failed sha256 verification: its bytes do not hash to ${expected}`);
     this.name = 'ArtifactIntegrityError';
   }
 }
@@ -72,7 +77,9 @@ export async function storeVerifiedArtifact(
     for await (const chunk of source) {
       size += chunk.byteLength;
       if (size > options.maxBytes) {
-        throw new Error(`artifact for ${options.ref} is larger than the ${options.maxBytes}-byte limit`);
+        throw new ArtifactFetchError(
+          `artifact for ${options.ref} is larger than the ${options.maxBytes}-byte limit`,
+        );
       }
       hash.update(chunk);
       await file.write(chunk);

@@ -9,6 +9,7 @@ import {
   demo,
   featureTensor,
   fileArtifact,
+  LOCAL_ACCESS,
   onnxVersion,
   recordingLogger,
   tempDir,
@@ -37,7 +38,13 @@ afterAll(async () => {
 
 function manager(options: Partial<BackendManagerOptions> = {}) {
   const logger = recordingLogger();
-  const created = createBackendManager({ db: database.db, cacheDir: cache.path, logger, ...options });
+  const created = createBackendManager({
+    db: database.db,
+    cacheDir: cache.path,
+    logger,
+    ...LOCAL_ACCESS,
+    ...options,
+  });
   managers.push(created);
   return { manager: created, logger };
 }

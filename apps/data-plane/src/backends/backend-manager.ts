@@ -4,6 +4,7 @@ import { ArtifactIntegrityError } from './artifact-cache.ts';
 import { countLoaded, DEFAULT_MAX_LOADED_VERSIONS, evictionCandidates } from './load-cap.ts';
 import { safeLoadReason, scrub, WarmupFailedError } from './load-failure.ts';
 import { loadRunner, runnerKey } from './load-runner.ts';
+import type { NetworkPolicy, Resolver } from './network-policy.ts';
 import { createRemoteContext, type RemoteSettings } from './remote/context.ts';
 import type { BackendStats } from './stats.ts';
 import type { BackendManager, ModelRunner } from './types.ts';
@@ -43,6 +44,10 @@ export interface BackendManagerOptions {
   fetchTimeoutMs?: number;
   /** Largest artifact accepted; default 1 GiB. */
   maxArtifactBytes?: number;
+  /** ARTIFACT_FILE_ROOT: `file://` artifacts are read only from under it; unset refuses them. */
+  artifactFileRoot?: string;
+  /** ALLOW_PRIVATE_NETWORK_BACKENDS (default false) and a resolver hook for tests; see network-policy.ts. */
+  network?: { allowPrivateNetwork?: boolean; resolve?: Resolver };
   /** Remote (oip, tfserving) backends: allowlist, limits, breaker and retry policy. */
   remote?: RemoteSettings;
   /** Where backend telemetry goes (calls, breakers, batches). */
@@ -74,13 +79,26 @@ export function createBackendManager(options: BackendManagerOptions): BackendMan
   const idleReleaseMs = options.idleReleaseMs ?? TEN_MINUTES;
   const firstBackoff = options.retryBackoffMs ?? 1000;
   const maxBackoff = options.maxRetryBackoffMs ?? 60_000;
-  const remote = createRemoteContext(options.remote ?? {}, options.stats, options.defaultTimeoutMs ?? 30_000);
+  // One policy for artifact downloads and remote backends: the same hosts, checked the same way.
+  const network: NetworkPolicy = {
+    allowPrivateNetwork: options.network?.allowPrivateNetwork ?? false,
+    hostAllowlist: options.remote?.hostAllowlist ?? [],
+    ...(options.network?.resolve && { resolve: options.network.resolve }),
+  };
+  const remote = createRemoteContext(
+    options.remote ?? {},
+    options.stats,
+    options.defaultTimeoutMs ?? 30_000,
+    network,
+  );
   const context = {
     db: options.db,
     cacheDir: options.cacheDir,
     intraOpThreads: options.intraOpThreads ?? 1,
     fetchTimeoutMs: options.fetchTimeoutMs,
     maxArtifactBytes: options.maxArtifactBytes,
+    fileRoot: options.artifactFileRoot,
+    network,
     remote,
   };
   const maxLoaded = options.maxLoadedVersions ?? DEFAULT_MAX_LOADED_VERSIONS;

@@ -1,6 +1,7 @@
 import type { Executor } from '@modelplane/db';
 import type { VersionConfig } from '../routing/types.ts';
 import { fetchArtifact } from './artifact-fetch.ts';
+import type { NetworkPolicy } from './network-policy.ts';
 import { OnnxRunner, readServableModel } from './onnx-runner.ts';
 import type { Endpoints } from './remote/endpoint.ts';
 import { OipRunner } from './remote/oip-runner.ts';
@@ -25,10 +26,14 @@ export interface LoadContext {
   db: Executor;
   cacheDir: string;
   intraOpThreads: number;
-  /** Whole-download timeout for http(s) artifacts. */
+  /** Bound on a whole artifact fetch, from any source. */
   fetchTimeoutMs?: number;
   /** Largest artifact accepted. */
   maxArtifactBytes?: number;
+  /** `file://` artifacts are read only from under this directory; unset refuses them. */
+  fileRoot?: string | undefined;
+  /** Where http(s) artifacts may come from; public addresses only when unset. */
+  network?: NetworkPolicy;
   remote?: RemoteContext;
 }
 
@@ -86,6 +91,8 @@ async function loadOnnx(version: VersionConfig, context: LoadContext): Promise<M
     ref: version.ref,
     timeoutMs: context.fetchTimeoutMs,
     maxBytes: context.maxArtifactBytes,
+    fileRoot: context.fileRoot,
+    network: context.network,
   });
   const warmup = version.warmup ?? null;
   const options = { path, sha256, ref: version.ref, intraOpThreads: context.intraOpThreads, warmup };

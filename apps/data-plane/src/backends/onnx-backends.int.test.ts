@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +12,7 @@ import {
   directRun,
   featureTensor,
   fileArtifact,
+  LOCAL_ACCESS,
   onnxVersion,
   recordingLogger,
   tempDir,
@@ -29,7 +31,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
   cache = await tempDir('onnx-cache');
-  manager = createBackendManager({ db: database.db, cacheDir: cache.path, logger });
+  manager = createBackendManager({ db: database.db, cacheDir: cache.path, logger, ...LOCAL_ACCESS });
 });
 afterAll(async () => {
   await manager?.close();
@@ -57,7 +59,7 @@ describe.each(['file', 'artifact'] as const)('demo models via %s://', (scheme) =
   let manager: BackendManager;
   beforeAll(async () => {
     own = await tempDir(`demo-${scheme}`);
-    manager = createBackendManager({ db: database.db, cacheDir: own.path, logger });
+    manager = createBackendManager({ db: database.db, cacheDir: own.path, logger, ...LOCAL_ACCESS });
   });
   afterAll(async () => {
     await manager.close();
@@ -108,7 +110,7 @@ describe('artifact integrity', () => {
   let manager: BackendManager;
   beforeAll(async () => {
     fresh = await tempDir('integrity');
-    manager = createBackendManager({ db: database.db, cacheDir: fresh.path, logger });
+    manager = createBackendManager({ db: database.db, cacheDir: fresh.path, logger, ...LOCAL_ACCESS });
   });
   afterAll(async () => {
     await manager.close();
@@ -126,10 +128,11 @@ describe('artifact integrity', () => {
     const error = await manager.ensureReady(version).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(version.ref);
-    // The caller learns the registered digest only; the digest of the bytes found goes to the log.
-    expect((error as Error).message).toBe(
-      `version ${version.ref} failed to load: its artifact failed sha256 verification (registered sha256 ${entry.sha256})`,
-    );
+    // Viewers see the registered digest only; the digest of what the URI held goes to the log.
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    expect((error as Error).message).toContain(`its bytes do not hash to ${entry.sha256}`);
+    expect((error as Error).message).not.toContain(actual);
+    expect(logger.records.some((r) => 'actualSha256' in r.obj && r.obj.actualSha256 === actual)).toBe(true);
     const state = manager.state(version.id);
     expect(state.status).toBe('failed');
     expect(state.status === 'failed' && state.error).toContain('sha256');
@@ -166,7 +169,12 @@ describe('disk cache', () => {
 
     const closed = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
     await closed.close();
-    const offline = createBackendManager({ db: closed.db, cacheDir: cache.path, logger: recordingLogger() });
+    const offline = createBackendManager({
+      db: closed.db,
+      cacheDir: cache.path,
+      logger: recordingLogger(),
+      ...LOCAL_ACCESS,
+    });
     try {
       const runner = await offline.ensureReady(onnxVersion(entry, artifact));
       expect((await runner.infer([featureTensor(entry, 1)]))[0]?.shape).toEqual([1, 16]);

@@ -5,6 +5,7 @@ import {
   directRun,
   featureTensor,
   fileArtifact,
+  LOCAL_ACCESS,
   onnxVersion,
   recordingLogger,
   tempDir,
@@ -23,7 +24,7 @@ const logger = recordingLogger();
 beforeAll(async () => {
   database = await createDb({ kind: 'postgres', connectionString: 'postgres://postgres@127.0.0.1:1/unused' });
   cache = await tempDir('reconfigure');
-  manager = createBackendManager({ db: database.db, cacheDir: cache.path, logger });
+  manager = createBackendManager({ db: database.db, cacheDir: cache.path, logger, ...LOCAL_ACCESS });
 });
 
 afterAll(async () => {

@@ -7,6 +7,8 @@ const base = { DATABASE_URL: 'postgres://localhost/x' };
 describe('serving configuration', () => {
   it('has defaults for every variable', () => {
     expect(servingSettings(parseConfig(base))).toEqual({
+      network: { allowPrivateNetwork: false },
+      artifacts: { fetchTimeoutMs: 120_000 },
       remote: {
         hostAllowlist: [],
         maxResponseBytes: 16 * 1024 * 1024,

@@ -1,8 +1,10 @@
+import { isAbsolute } from 'node:path';
 import { parseHostAllowlist } from '@modelplane/schemas';
 import { z } from 'zod';
 import type { AdmissionLimits } from '../overload/admission.ts';
 import type { LoadGuardOptions } from '../overload/load-guard.ts';
 import { DEFAULT_MAX_LOADED_VERSIONS } from './load-cap.ts';
+import type { Resolver } from './network-policy.ts';
 import type { RemoteSettings } from './remote/context.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -31,6 +33,20 @@ export const ServingEnvShape = {
         }
       }),
   ),
+  // Opt-in for on-premises hosts: artifact URLs and remote backends may then reach loopback and private addresses.
+  ALLOW_PRIVATE_NETWORK_BACKENDS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+  ),
+  // file:// artifacts are read only from under this directory; unset refuses them (the embedded mode defaults it to /).
+  ARTIFACT_FILE_ROOT: z.preprocess(
+    emptyAsUndefined,
+    z.string().refine(isAbsolute, 'must be an absolute directory path').optional(),
+  ),
+  ARTIFACT_FETCH_TIMEOUT_MS: int(1, 3_600_000, 120_000),
   MAX_DEADLINE_MS: int(1, 600_000, 30_000),
   BACKEND_MAX_RESPONSE_BYTES: int(1024, 1024 * 1024 * 1024, 16 * 1024 * 1024),
   BACKEND_CONNECT_TIMEOUT_MS: int(1, 60_000, 2000),
@@ -63,6 +79,11 @@ export type ServingConfig = z.infer<typeof ServingEnvSchema>;
 /** The settings createDataPlane takes, from the parsed serving variables. */
 export function servingSettings(config: ServingConfig): ServingSettings {
   return {
+    network: { allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK_BACKENDS },
+    artifacts: {
+      ...(config.ARTIFACT_FILE_ROOT !== undefined && { fileRoot: config.ARTIFACT_FILE_ROOT }),
+      fetchTimeoutMs: config.ARTIFACT_FETCH_TIMEOUT_MS,
+    },
     remote: {
       hostAllowlist: config.BACKEND_HOST_ALLOWLIST,
       maxResponseBytes: config.BACKEND_MAX_RESPONSE_BYTES,
@@ -97,6 +118,10 @@ export function servingSettings(config: ServingConfig): ServingSettings {
 
 /** Serving settings as createDataPlane takes them: every part and field optional (defaults apply). */
 export interface ServingSettings {
+  /** Outbound connections of artifact downloads and remote backends (see network-policy.ts). */
+  network?: { allowPrivateNetwork?: boolean; resolve?: Resolver };
+  /** Artifact fetching: the file:// root (unset refuses file://) and the whole-fetch timeout. */
+  artifacts?: { fileRoot?: string; fetchTimeoutMs?: number };
   remote?: RemoteSettings;
   execution?: { maxDeadlineMs?: number; admission?: Partial<AdmissionLimits> };
   guard?: LoadGuardOptions;

@@ -8,6 +8,7 @@ import type { DemoModelEntry } from '@modelplane/demo-models';
 import {
   createTestDatabase,
   deleteRedisKeys,
+  LOCAL_SERVING_ENV,
   randomPrefix,
   stopAllProcesses,
   testRedisUrl,
@@ -100,6 +101,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       MODELPLANE_PREFIX: prefix,
       MODELPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
+      ...LOCAL_SERVING_ENV,
       ...options.controlPlaneEnv,
     },
   ).catch(async (error: unknown) => {
@@ -136,6 +138,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         // takes effect would only slow the tests; a flush against a cut Postgres gives up sooner.
         SHUTDOWN_DRAIN_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '2000',
+        ...LOCAL_SERVING_ENV,
         ...replica.env,
       },
       replica.port,

@@ -79,13 +79,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node apps/cli/dist/modelplane.js ...args` to completion. */
-export function runCli(args: string[], cwd?: string): Promise<CliResult> {
+/** Runs `node apps/cli/dist/modelplane.js ...args` to completion (killed after `timeoutMs`). */
+export function runCli(args: string[], cwd?: string, timeoutMs = 30_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [CLI_BIN, ...args],
-      { cwd, env: { ...inheritedEnv(), ...CLEARED }, timeout: 30_000 },
+      { cwd, env: { ...inheritedEnv(), ...CLEARED }, timeout: timeoutMs },
       (error, stdout, stderr) => {
         const code = error ? (error as { code?: unknown }).code : 0;
         if (typeof code !== 'number') {

@@ -4,7 +4,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { getFreePort, type ManagedProcess, startProcess, testRedisUrl } from '@modelplane/testing';
+import {
+  getFreePort,
+  LOCAL_SERVING_ENV,
+  type ManagedProcess,
+  startProcess,
+  testRedisUrl,
+} from '@modelplane/testing';
 import type { Stack } from '../stack.ts';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,6 +58,7 @@ export async function startReplicaProcess(
       PREDICT_AUTH: 'off',
       LOG_LEVEL: 'warn',
       RECONCILE_INTERVAL_MS: '500',
+      ...LOCAL_SERVING_ENV,
       ...env,
     },
     readyWhen: /listening on/,

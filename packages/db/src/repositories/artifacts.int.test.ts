@@ -7,6 +7,7 @@ import {
   artifactExists,
   findArtifact,
   putArtifact,
+  putArtifactStream,
   readArtifact,
 } from './artifacts.ts';
 
@@ -49,6 +50,28 @@ const engines = [
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe.each(engines)('artifacts on $kind', (engine) => {
+  it('stores a stream of odd-sized pieces in whole chunks and refuses a stream that differs', async () => {
+    const { db } = await engine.open();
+    const bytes = new Uint8Array(randomBytes(ARTIFACT_CHUNK_BYTES + 777));
+    async function* pieces(data: Uint8Array) {
+      for (let at = 0; at < data.length; at += 65_537) yield data.subarray(at, at + 65_537);
+    }
+    const expected = { digest: sha256(bytes), sizeBytes: bytes.length };
+    const tampered = Uint8Array.from(bytes);
+    tampered[5] = (tampered[5] ?? 0) ^ 1;
+    await expect(putArtifactStream(db, expected, pieces(tampered), 'tester')).rejects.toThrow(
+      `hashing to ${sha256(tampered)}`,
+    );
+    expect(await artifactExists(db, expected.digest)).toBe(false);
+    expect(await putArtifactStream(db, expected, pieces(bytes), 'tester')).toEqual({
+      ...expected,
+      created: true,
+    });
+    expect(await findArtifact(db, expected.digest)).toMatchObject({ chunkCount: 2 });
+    const back = await readArtifact(db, expected.digest);
+    expect(back && Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+  });
+
   it('round-trips bytes across several chunks, keyed by their sha256', async () => {
     const { db } = await engine.open();
     const bytes = new Uint8Array(randomBytes(ARTIFACT_CHUNK_BYTES * 2 + 12_345));

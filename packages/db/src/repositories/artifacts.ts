@@ -57,6 +57,83 @@ export async function putArtifact(
   return { digest, sizeBytes, created };
 }
 
+/** Bytes streamed into {@link putArtifactStream} did not match the digest or size the caller gave. */
+export class ArtifactContentMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactContentMismatchError';
+  }
+}
+
+/**
+ * Stores an artifact from a stream whose digest and size the caller already knows (an upload
+ * spooled to disk while hashing), one {@link ARTIFACT_CHUNK_BYTES} row at a time, so memory stays
+ * at about one chunk whatever the size. The bytes are hashed again as they are inserted and the
+ * transaction rolls back unless digest and size match. Idempotent like {@link putArtifact}.
+ */
+export async function putArtifactStream(
+  db: Executor,
+  expected: { digest: string; sizeBytes: number },
+  source: AsyncIterable<Uint8Array>,
+  createdBy: string,
+): Promise<StoredArtifact> {
+  const { digest, sizeBytes } = expected;
+  if (await artifactExists(db, digest)) return { digest, sizeBytes, created: false };
+  const chunkCount = Math.ceil(sizeBytes / ARTIFACT_CHUNK_BYTES);
+  const write = async (tx: Executor): Promise<boolean> => {
+    const inserted = await tx
+      .insertInto('artifacts')
+      .values({ digest, size_bytes: sizeBytes, chunk_count: chunkCount, created_by: createdBy })
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .returning('digest')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    const hash = createHash('sha256');
+    let seq = 0;
+    let size = 0;
+    for await (const chunk of rechunk(source, ARTIFACT_CHUNK_BYTES)) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      if (size > sizeBytes)
+        throw new ArtifactContentMismatchError(`artifact ${digest} is longer than ${sizeBytes} bytes`);
+      await tx.insertInto('artifact_chunks').values({ digest, seq, data: chunk }).execute();
+      seq += 1;
+    }
+    const actual = hash.digest('hex');
+    if (size !== sizeBytes || actual !== digest) {
+      throw new ArtifactContentMismatchError(
+        `artifact ${digest} streamed ${size} bytes hashing to ${actual}, expected ${sizeBytes}`,
+      );
+    }
+    return true;
+  };
+  const created = db.isTransaction ? await write(db) : await db.transaction().execute(write);
+  return { digest, sizeBytes, created };
+}
+
+/** Regroups a byte stream into `size`-byte Buffers (the last one shorter). */
+async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const piece of source) {
+    let view = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    while (pendingBytes + view.byteLength >= size) {
+      const take = size - pendingBytes;
+      pending.push(view.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      pending = [];
+      pendingBytes = 0;
+      view = view.subarray(take);
+    }
+    if (view.byteLength > 0) {
+      // Copied: a stream may reuse the memory behind a chunk it has handed out.
+      pending.push(Buffer.from(view));
+      pendingBytes += view.byteLength;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
 /** True when an artifact with this digest is stored. */
 export async function artifactExists(db: Executor, digest: string): Promise<boolean> {
   const row = await db

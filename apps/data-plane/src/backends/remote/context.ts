@@ -1,5 +1,6 @@
 import type { BreakerOptions } from '../circuit-breaker.ts';
 import type { RemoteContext } from '../load-runner.ts';
+import { type NetworkPolicy, STRICT_NETWORK_POLICY } from '../network-policy.ts';
 import type { RetryBudgetOptions } from '../retry-budget.ts';
 import type { BackendStats } from '../stats.ts';
 import { Endpoints } from './endpoint.ts';
@@ -22,8 +23,10 @@ export function createRemoteContext(
   settings: RemoteSettings,
   stats: BackendStats | undefined,
   defaultTimeoutMs: number,
+  network: NetworkPolicy = STRICT_NETWORK_POLICY,
 ): RemoteContext & { close(): Promise<void> } {
   const http = new RemoteHttp({
+    network,
     ...(settings.maxResponseBytes !== undefined && { maxResponseBytes: settings.maxResponseBytes }),
     ...(settings.connectTimeoutMs !== undefined && { connectTimeoutMs: settings.connectTimeoutMs }),
     ...(settings.connectionsPerOrigin !== undefined && {

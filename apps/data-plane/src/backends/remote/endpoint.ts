@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BreakerOptions, CircuitBreaker } from '../circuit-breaker.ts';
+import { findRefusal } from '../network-policy.ts';
 import { RetryBudget, type RetryBudgetOptions } from '../retry-budget.ts';
 import type { BackendStats, BreakerState, CallOutcome } from '../stats.ts';
 import { BackendUnavailableError, BadGatewayError } from './errors.ts';
@@ -106,6 +107,13 @@ export class Endpoint {
         this.breaker.failure();
         record('timeout');
         return { error, retryable: false };
+      }
+      const refusal = findRefusal(error);
+      if (refusal) {
+        record('connect-error');
+        // The reason names no address (viewers see it); `refusal.detail` does, for the log.
+        const reason = `its destination was refused: ${refusal.message}`;
+        return { error: new BackendUnavailableError(request.ref, reason), retryable: false };
       }
       if (error instanceof ConnectFailure) {
         this.breaker.failure();

@@ -1,4 +1,10 @@
-import { Agent, errors, request } from 'undici';
+import { type Agent, errors, request } from 'undici';
+import {
+  createGuardedAgent,
+  findRefusal,
+  type NetworkPolicy,
+  STRICT_NETWORK_POLICY,
+} from '../network-policy.ts';
 
 /** Options for {@link RemoteHttp}. */
 export interface RemoteHttpOptions {
@@ -8,6 +14,8 @@ export interface RemoteHttpOptions {
   connectTimeoutMs?: number;
   /** Keep-alive connections per backend origin; default 64. */
   connectionsPerOrigin?: number;
+  /** Which addresses may be reached, checked on every new connection; default public only. */
+  network?: NetworkPolicy;
 }
 
 /** The backend could not be reached, or the connection broke before a full response arrived. */
@@ -50,10 +58,10 @@ export class RemoteHttp {
 
   constructor(options: RemoteHttpOptions = {}) {
     this.#maxBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
-    this.#agent = new Agent({
+    this.#agent = createGuardedAgent(options.network ?? STRICT_NETWORK_POLICY, {
       connections: options.connectionsPerOrigin ?? 64,
-      connect: { timeout: options.connectTimeoutMs ?? 2000 },
-      keepAliveTimeout: 4000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+      keepAliveTimeoutMs: 4000,
     });
   }
 
@@ -140,6 +148,9 @@ async function readCapped(
 function translate(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
   if (error instanceof MalformedResponse) return error;
+  // A refused destination is not a network fault: the endpoint reports it as such, never retries it.
+  const refusal = findRefusal(error);
+  if (refusal) return refusal;
   if (error instanceof errors.UndiciError || isNetworkError(error)) {
     const code = (error as { code?: string }).code ?? 'network error';
     return new ConnectFailure(code);

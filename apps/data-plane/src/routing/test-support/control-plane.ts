@@ -1,7 +1,13 @@
 import { createRedis, createRedisBus } from '@modelplane/bus';
 import { type AppRouter, buildServer, type Deps, parseConfig } from '@modelplane/control-plane';
 import { createDb, type Database, hashToken } from '@modelplane/db';
-import { createTestDatabase, deleteRedisKeys, randomPrefix, testRedisUrl } from '@modelplane/testing';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  LOCAL_SERVING_ENV,
+  randomPrefix,
+  testRedisUrl,
+} from '@modelplane/testing';
 import { createTRPCClient, httpLink } from '@trpc/client';
 
 const ADMIN_TOKEN = 'dp-test-admin-token-0123456789abcdef01234567';
@@ -40,6 +46,7 @@ export async function startTestControlPlane(
     REDIS_URL: redisUrl,
     MODELPLANE_PREFIX: prefix,
     MODELPLANE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...LOCAL_SERVING_ENV,
     ...options.env,
   });
   const deps: Deps = {
