@@ -38,6 +38,8 @@ export interface Replica {
 /** The real control plane and its database, plus a Redis prefix data planes share with it. */
 export interface Stack {
   admin: ControlClient;
+  /** The control plane's base URL (its tRPC API is under `/trpc`). */
+  controlPlaneUrl: string;
   databaseUrl: string;
   /** A direct connection, for the tests' own SQL reads. */
   database: Database;
@@ -129,6 +131,7 @@ export async function startStack(): Promise<Stack> {
 
   return {
     admin,
+    controlPlaneUrl: cpUrl,
     databaseUrl: testDb.connectionString,
     database,
     prefix,

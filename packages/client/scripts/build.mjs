@@ -1,7 +1,7 @@
 // Builds the publishable package into dist/: one ESM bundle (our workspace code such as the
 // schemas inlined, third-party packages external) and one self-contained index.d.ts. Run through
 // `pnpm --filter @modelplane/client build:package`, `pnpm pack:client` or `pnpm api:update`.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,6 @@ import { generateRouterTypes, TRPC_SERVER_IMPORTS } from './router-types.mjs';
 
 export const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const routerFile = resolve(packageDir, '../../apps/control-plane/src/router.ts');
-const scratch = join(packageDir, '.build');
 
 /** The third-party packages dist/ may import: the manifest's non-workspace dependencies. */
 export async function runtimeDependencies() {
@@ -24,22 +23,27 @@ export async function runtimeDependencies() {
 const packageName = (specifier) =>
   specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
 
-/** Builds dist/index.js and dist/index.d.ts; returns the declaration text. */
-export async function buildPackage() {
+/**
+ * Builds index.js and index.d.ts into `outDir` (default dist/); returns the declaration text.
+ * Separate builds may run at once (a test and `pnpm pack:client`) as long as their outDirs differ.
+ */
+export async function buildPackage(outDir = join(packageDir, 'dist')) {
   const allowed = new Set(Object.keys(await runtimeDependencies()));
-  await rm(join(packageDir, 'dist'), { recursive: true, force: true });
-  await buildJs(allowed);
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await buildJs(allowed, outDir);
   const declarations = await buildDeclarations();
+  await writeFile(join(outDir, 'index.d.ts'), declarations);
   const imported = [...declarations.matchAll(/from ['"]([^'"]+)['"]/g)].map((m) => packageName(m[1]));
   const stray = imported.filter((name) => !allowed.has(name));
   if (stray.length > 0) throw new Error(`dist/index.d.ts imports ${stray.join(', ')}: not a dependency`);
   return declarations;
 }
 
-async function buildJs(allowed) {
+async function buildJs(allowed, outDir) {
   const result = await build({
     entryPoints: [join(packageDir, 'src/index.ts')],
-    outfile: join(packageDir, 'dist/index.js'),
+    outfile: join(outDir, 'index.js'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -62,7 +66,9 @@ async function buildJs(allowed) {
     for (const { path, external } of output.imports) {
       if (!external || path.startsWith('node:') || builtins.has(packageName(path))) continue;
       if (!allowed.has(packageName(path))) {
-        throw new Error(`dist/index.js imports ${path}: add ${packageName(path)} to the client's dependencies`);
+        throw new Error(
+          `dist/index.js imports ${path}: add ${packageName(path)} to the client's dependencies`,
+        );
       }
     }
   }
@@ -74,8 +80,16 @@ async function buildJs(allowed) {
  * rather than a package reached through node_modules (which it would import).
  */
 async function buildDeclarations() {
-  await rm(scratch, { recursive: true, force: true });
-  await mkdir(scratch, { recursive: true });
+  // Inside the package, so the generated file's `@trpc/server` import resolves from its node_modules.
+  const scratch = await mkdtemp(join(packageDir, '.build-'));
+  try {
+    return await bundleDeclarations(scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function bundleDeclarations(scratch) {
   const router = generateRouterTypes(routerFile);
   const header = [
     "// Generated from apps/control-plane's AppRouter by packages/client/scripts/router-types.mjs.",
@@ -84,35 +98,28 @@ async function buildDeclarations() {
   ].join('\n');
   await writeFile(join(scratch, 'app-router.d.ts'), `${header}\n${router}\n`);
   const tsconfig = {
-    extends: '../tsconfig.json',
+    extends: join(packageDir, 'tsconfig.json'),
     compilerOptions: {
       paths: {
         '@modelplane/control-plane': ['./app-router.d.ts'],
-        '@modelplane/schemas': ['../../schemas/src/index.ts'],
+        '@modelplane/schemas': [join(packageDir, '../schemas/src/index.ts')],
       },
     },
-    include: ['../src', './app-router.d.ts'],
-    exclude: ['../src/**/*.test.ts'],
+    include: [join(packageDir, 'src'), './app-router.d.ts'],
+    exclude: [join(packageDir, 'src/**/*.test.ts')],
   };
   const configPath = join(scratch, 'tsconfig.json');
   await writeFile(configPath, JSON.stringify(tsconfig, null, 2));
-  try {
-    const [text] = generateDtsBundle(
-      [
-        {
-          filePath: join(packageDir, 'src/index.ts'),
-          output: { noBanner: true, exportReferencedTypes: false, sortNodes: false },
-        },
-      ],
-      { preferredConfigPath: configPath },
-    );
-    const banner = '// @modelplane/client: generated by packages/client/scripts/build.mjs, do not edit.\n';
-    const declarations = `${banner}${text}`;
-    await writeFile(join(packageDir, 'dist/index.d.ts'), declarations);
-    return declarations;
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  const [text] = generateDtsBundle(
+    [
+      {
+        filePath: join(packageDir, 'src/index.ts'),
+        output: { noBanner: true, exportReferencedTypes: false, sortNodes: false },
+      },
+    ],
+    { preferredConfigPath: configPath },
+  );
+  return `// @modelplane/client: generated by packages/client/scripts/build.mjs, do not edit.\n${text}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -33,13 +33,9 @@ export async function publishedManifest() {
 
 /** Builds, stages and packs; returns the tarball's path inside `outDir`. */
 export async function packClient(outDir = join(packageDir, 'dist')) {
-  await buildPackage();
   const stage = await mkdtemp(join(tmpdir(), 'modelplane-client-pack-'));
   try {
-    await mkdir(join(stage, 'dist'));
-    for (const file of ['index.js', 'index.d.ts']) {
-      await copyFile(join(packageDir, 'dist', file), join(stage, 'dist', file));
-    }
+    await buildPackage(join(stage, 'dist'));
     await copyFile(join(packageDir, 'README.md'), join(stage, 'README.md'));
     await writeFile(join(stage, 'package.json'), `${JSON.stringify(await publishedManifest(), null, 2)}\n`);
     await mkdir(outDir, { recursive: true });

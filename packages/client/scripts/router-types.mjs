@@ -23,7 +23,9 @@ export function generateRouterTypes(routerFile) {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, target, ...rest) =>
-    resolve(name) === probeFile ? ts.createSourceFile(name, probe, target) : getSourceFile(name, target, ...rest);
+    resolve(name) === probeFile
+      ? ts.createSourceFile(name, probe, target)
+      : getSourceFile(name, target, ...rest);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) === probeFile || fileExists(name);
   const program = ts.createProgram([probeFile], options, host);
@@ -37,13 +39,15 @@ export function generateRouterTypes(routerFile) {
   const printer = createPrinter(checker, program);
   const router = declared('Router');
   const def = prop(checker, router, '_def');
-  const errorShape = printer.print(prop(checker, prop(checker, prop(checker, def, '_config'), '$types'), 'errorShape'));
+  const errorShape = printer.print(
+    prop(checker, prop(checker, prop(checker, def, '_config'), '$types'), 'errorShape'),
+  );
   const record = printRecord(checker, printer, prop(checker, def, 'record'), declared('Outputs'), '');
   return [
     '/** Every error a procedure returns: `data.code` is the tRPC code, `data.issues` lists bad input fields. */',
     `export type ControlPlaneErrorShape = ${errorShape};`,
     '',
-    '/** The control plane\'s tRPC router, as a client sees it (no server context). */',
+    "/** The control plane's tRPC router, as a client sees it (no server context). */",
     'export type AppRouter = TRPCBuiltRouter<',
     '  { ctx: object; meta: object; errorShape: ControlPlaneErrorShape; transformer: false },',
     `  ${indent(record, '  ')}`,
@@ -76,7 +80,8 @@ function printRecord(checker, printer, record, outputs, path) {
     const value = checker.getTypeOfSymbol(symbol);
     const output = prop(checker, outputs, name);
     const procedureDef = checker.getPropertyOfType(value, '_def');
-    const kindSymbol = procedureDef && checker.getPropertyOfType(checker.getTypeOfSymbol(procedureDef), 'type');
+    const kindSymbol =
+      procedureDef && checker.getPropertyOfType(checker.getTypeOfSymbol(procedureDef), 'type');
     if (!kindSymbol) {
       lines.push(`${key(name)}: ${printRecord(checker, printer, value, output, `${path}${name}.`)};`);
       continue;
@@ -145,7 +150,10 @@ function createPrinter(checker, program) {
   function printInner(type) {
     const f = type.flags;
     const F = ts.TypeFlags;
-    if (f & (F.Any | F.Unknown | F.String | F.Number | F.Boolean | F.BigInt | F.Null | F.Undefined | F.Void)) {
+    if (
+      f &
+      (F.Any | F.Unknown | F.String | F.Number | F.Boolean | F.BigInt | F.Null | F.Undefined | F.Void)
+    ) {
       return checker.typeToString(type);
     }
     if (f & (F.Never | F.ESSymbol)) return checker.typeToString(type);
@@ -190,11 +198,16 @@ function createPrinter(checker, program) {
   function printObject(type) {
     // Types from the standard library (Date, Uint8Array, ...) keep their names.
     const declarations = type.symbol?.declarations ?? [];
-    if (declarations.length > 0 && declarations.every((d) => program.isSourceFileDefaultLibrary(d.getSourceFile()))) {
+    if (
+      declarations.length > 0 &&
+      declarations.every((d) => program.isSourceFileDefaultLibrary(d.getSourceFile()))
+    ) {
       return checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation);
     }
     if (checker.getSignaturesOfType(type, ts.SignatureKind.Call).length > 0) {
-      throw new Error(`cannot print a function type in a procedure's input or output: ${checker.typeToString(type)}`);
+      throw new Error(
+        `cannot print a function type in a procedure's input or output: ${checker.typeToString(type)}`,
+      );
     }
     const members = [];
     for (const info of checker.getIndexInfosOfType(type)) {

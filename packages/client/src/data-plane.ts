@@ -12,7 +12,6 @@ import {
 import { Agent, request } from 'undici';
 import { DataPlaneError, errorFromResponse, headerValue, timeoutError } from './data-plane-error.ts';
 
-export { DataPlaneError } from './data-plane-error.ts';
 export type {
   ColumnarPredictResponse,
   ErrorCode,
@@ -21,6 +20,7 @@ export type {
   InferResponse,
   PredictResponse,
 } from '@modelplane/schemas';
+export { DataPlaneError } from './data-plane-error.ts';
 
 /** The part of a Zod schema used here; this package does not depend on zod directly. */
 interface Parser<T> {
@@ -98,7 +98,8 @@ export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlan
   async function call<T>(path: string, body: unknown, opts: CallOptions, schema: Parser<T>): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (opts.timeoutMs !== undefined) headers['x-request-timeout-ms'] = String(Math.max(1, Math.floor(timeoutMs)));
+    if (opts.timeoutMs !== undefined)
+      headers['x-request-timeout-ms'] = String(Math.max(1, Math.floor(timeoutMs)));
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (opts.requestId) headers['x-request-id'] = opts.requestId;
     if (opts.routingKey !== undefined) headers['x-routing-key'] = opts.routingKey;
@@ -202,4 +203,3 @@ function parseSuccess<T>(
     outcome.requestId,
   );
 }
-
