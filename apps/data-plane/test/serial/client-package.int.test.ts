@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { generateRecsData, rowToInstance } from '@modelplane/demo-models';
 import { waitFor } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, demo, type Replica, registerDemo, type Stack, startStack } from '../stack.ts';
+import { ADMIN_TOKEN, demo, registerDemo, type Stack, startStack } from '../stack.ts';
+import { type ComposedReplica, startComposedReplica } from '../telemetry-replica.ts';
 import {
   BAD_LINES,
   BAD_TS,
@@ -27,7 +28,7 @@ const RUNTIME_DEPENDENCIES = ['@trpc/client', '@trpc/server', 'undici', 'zod'];
 let scratch: string;
 let tarball: string;
 let stack: Stack;
-let replica: Replica;
+let replica: ComposedReplica;
 let predictToken: string;
 
 /** Runs a command in the consumer project; resolves with its exit code and output instead of throwing. */
@@ -72,11 +73,15 @@ beforeAll(async () => {
   await registerDemo(stack.admin, demo('recs', '1.0.0'));
   await stack.admin.traffic.set.mutate({ model: 'recs', weights: [{ version: '1.0.0', weight: 10000 }] });
   predictToken = (await stack.admin.tokens.create.mutate({ name: 'consumer', role: 'predict' })).token;
-  replica = await stack.startReplica();
+  // Composed as main.ts does, so feedback has a database to land in.
+  replica = await startComposedReplica(stack.databaseUrl, stack.prefix, 'consumer', {
+    feedback: { flushIntervalMs: 100 },
+  });
   await waitFor(async () => (await fetch(`${replica.url}/readyz`)).status === 200, { timeoutMs: 30_000 });
 }, 900_000);
 
 afterAll(async () => {
+  await replica?.close();
   await stack?.close();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
@@ -145,6 +150,15 @@ describe('@modelplane/client installed from its tarball outside the workspace', 
       dpError: { status: 404, code: 'NOT_FOUND', requestId: expect.any(String) },
       cpError: { kind: 'api', code: 'NOT_FOUND' },
     });
+    const stored = await waitFor(async () => {
+      const rows = await stack.database.db
+        .selectFrom('prediction_feedback')
+        .selectAll()
+        .where('request_id', '=', result.feedback.requestId)
+        .execute();
+      return rows.length === 1 && rows[0];
+    });
+    expect(stored).toMatchObject({ kind: 'conversion', value: 1, model: 'recs' });
   }, 300_000);
 
   it('can be required from CommonJS on this Node (require of ESM)', async () => {
