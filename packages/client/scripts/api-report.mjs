@@ -44,7 +44,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const current = await readFile(reportPath, 'utf8').catch(() => '');
     const diff = firstDifference(current, report);
     if (diff) {
-      console.error(`the API report is stale at line ${diff.line}: run \`pnpm api:update\``);
+      console.error(
+        `the API report is stale at line ${diff.line}: run \`pnpm api:update\`\n` +
+          `  report: ${diff.reported}\n  built:  ${diff.built}`,
+      );
       process.exit(1);
     }
     console.log('the API report is up to date');
