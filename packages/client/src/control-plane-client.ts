@@ -4,6 +4,9 @@ import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 /** The typed tRPC client for the control plane's `AppRouter`. */
 export type ControlPlaneClient = TRPCClient<AppRouter>;
 
+/** The control plane's router type, for `inferRouterInputs` / `inferRouterOutputs` from `@trpc/server`. */
+export type { AppRouter };
+
 /** Options for {@link createControlPlaneClient}. */
 export interface ControlPlaneClientOptions {
   /** Base URL of the control plane, e.g. `http://127.0.0.1:7070` (the `/trpc` path is added here). */

@@ -139,6 +139,49 @@ describe('createDataPlaneClient', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('gives one call its own deadline and tells the server about it', async () => {
+    const server = await tinyServer(() => {});
+    const c = client(server.url, { timeoutMs: 60_000 });
+    const started = Date.now();
+    const error = await failure(c.predict('m', { instances: [1], timeoutMs: 250 }));
+    expect(error).toMatchObject({
+      status: 0,
+      code: 'DEADLINE_EXCEEDED',
+      message: expect.stringMatching(/250 ms/),
+    });
+    // Well short of the client's own 60 s budget.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(server.requests[0]?.headers['x-request-timeout-ms']).toBe('250');
+    expect(server.requests[0]?.body).toBe(JSON.stringify({ instances: [1] }));
+  });
+
+  it('sends feedback and reads the full-buffer 503 as a typed error', async () => {
+    const server = await tinyServer((_req, res, body, attempt) =>
+      attempt === 1
+        ? json(res, 202, { accepted: true, requestId: JSON.parse(body).requestId })
+        : json(
+            res,
+            503,
+            { error: { code: 'UNAVAILABLE', message: 'the feedback buffer is full', requestId: 'f2' } },
+            {
+              'retry-after': '30',
+            },
+          ),
+    );
+    const c = client(server.url);
+    expect(await c.feedback({ requestId: 'r1', outcome: 12.5, model: 'm' })).toEqual({
+      accepted: true,
+      requestId: 'r1',
+    });
+    expect(server.requests[0]).toMatchObject({
+      url: '/v1/feedback',
+      body: JSON.stringify({ requestId: 'r1', outcome: 12.5, model: 'm' }),
+    });
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer tok');
+    const error = await failure(c.feedback({ requestId: 'r2', outcome: true }));
+    expect(error).toMatchObject({ status: 503, code: 'UNAVAILABLE', requestId: 'f2', retryAfterSeconds: 30 });
+  });
+
   it('reports a refused connection as UNAVAILABLE with status 0', async () => {
     const server = await tinyServer(() => {});
     await server.close();

@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ColumnarPredictResponse,
   ColumnarPredictResponseSchema,
-  ERROR_CODES,
-  type ErrorCode,
+  type FeedbackRequest,
   type InferRequest,
   type InferResponse,
   InferResponseSchema,
@@ -11,6 +10,17 @@ import {
   PredictResponseSchema,
 } from '@modelplane/schemas';
 import { Agent, request } from 'undici';
+import { DataPlaneError, errorFromResponse, headerValue, timeoutError } from './data-plane-error.ts';
+
+export type {
+  ColumnarPredictResponse,
+  ErrorCode,
+  FeedbackRequest,
+  InferRequest,
+  InferResponse,
+  PredictResponse,
+} from '@modelplane/schemas';
+export { DataPlaneError } from './data-plane-error.ts';
 
 /** The part of a Zod schema used here; this package does not depend on zod directly. */
 interface Parser<T> {
@@ -42,6 +52,17 @@ export interface CallOptions {
   version?: string;
   /** Your own id, sent as `x-request-id`: the server logs it and echoes it as `x-client-request-id`, and mints the request id feedback joins on. */
   requestId?: string;
+  /**
+   * This call's deadline in milliseconds, instead of the client's `timeoutMs`. It is also sent as
+   * `x-request-timeout-ms`, so the server gives up (504 DEADLINE_EXCEEDED) when the caller does.
+   */
+  timeoutMs?: number;
+}
+
+/** The answer to {@link DataPlaneClient.feedback}: stored for joining on `requestId`. */
+export interface FeedbackAccepted {
+  accepted: true;
+  requestId: string;
 }
 
 export type RowPredictInput = CallOptions & { instances: unknown[]; inputs?: never };
@@ -52,44 +73,21 @@ export interface DataPlaneClient {
   predict(model: string, input: RowPredictInput): Promise<PredictResponse>;
   predict(model: string, input: ColumnarPredictInput): Promise<ColumnarPredictResponse>;
   infer(model: string, body: InferRequest, options?: CallOptions): Promise<InferResponse>;
+  /**
+   * Reports the outcome of a prediction (`true`/`false` for a conversion, a number for a value),
+   * joined on the `requestId` the prediction returned. Only `timeoutMs` of the options applies.
+   */
+  feedback(feedback: FeedbackRequest, options?: Pick<CallOptions, 'timeoutMs'>): Promise<FeedbackAccepted>;
   /** Closes the keep-alive connections. */
   close(): Promise<void>;
 }
 
-/** A failed call. `status` is 0 when no response arrived (timeout: DEADLINE_EXCEEDED; network: UNAVAILABLE). */
-export class DataPlaneError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    message: string,
-    readonly requestId: string | null,
-    readonly retryAfterSeconds: number | null = null,
-  ) {
-    super(message);
-    this.name = 'DataPlaneError';
-  }
-}
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 5000;
-const FALLBACK_CODES: Record<number, ErrorCode> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
-  502: 'BAD_GATEWAY',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
-};
-
 /** Creates a data-plane client over one keep-alive connection pool; call `close()` when done. */
 export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlaneClient {
   const base = options.url.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = options.retry ?? true;
   const maxRetryAfterMs =
     retry === false
@@ -98,7 +96,10 @@ export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlan
   const agent = new Agent({ connections: options.connections ?? 32, keepAliveTimeout: 30_000 });
 
   async function call<T>(path: string, body: unknown, opts: CallOptions, schema: Parser<T>): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (opts.timeoutMs !== undefined)
+      headers['x-request-timeout-ms'] = String(Math.max(1, Math.floor(timeoutMs)));
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (opts.requestId) headers['x-request-id'] = opts.requestId;
     if (opts.routingKey !== undefined) headers['x-routing-key'] = opts.routingKey;
@@ -107,7 +108,7 @@ export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlan
     const signal = AbortSignal.timeout(timeoutMs);
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await send(`${base}${path}`, headers, payload, signal);
+      const outcome = await send(`${base}${path}`, headers, payload, signal, timeoutMs);
       if (outcome.ok) return parseSuccess(outcome, schema);
       const error = outcome.error;
       const waitMs = error.retryAfterSeconds === null ? null : error.retryAfterSeconds * 1000;
@@ -129,6 +130,7 @@ export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlan
     headers: Record<string, string>,
     payload: string,
     signal: AbortSignal,
+    timeoutMs: number,
   ): Promise<
     | { ok: true; status: number; json: unknown; requestId: string | null }
     | { ok: false; error: DataPlaneError }
@@ -162,19 +164,31 @@ export function createDataPlaneClient(options: DataPlaneClientOptions): DataPlan
 
   const client = {
     predict(model: string, input: RowPredictInput | ColumnarPredictInput) {
-      const { routingKey, version, requestId, ...body } = input;
+      const { routingKey, version, requestId, timeoutMs, ...body } = input;
       const schema = input.instances !== undefined ? PredictResponseSchema : ColumnarPredictResponseSchema;
       const path = `/v1/models/${encodeURIComponent(model)}:predict`;
-      return call<unknown>(path, body, { routingKey, version, requestId }, schema);
+      return call<unknown>(path, body, { routingKey, version, requestId, timeoutMs }, schema);
     },
     infer(model: string, body: InferRequest, opts: CallOptions = {}) {
       const version = opts.version === undefined ? '' : `/versions/${encodeURIComponent(opts.version)}`;
       return call(`/v2/models/${encodeURIComponent(model)}${version}/infer`, body, opts, InferResponseSchema);
     },
+    feedback(feedback: FeedbackRequest, opts: Pick<CallOptions, 'timeoutMs'> = {}) {
+      return call('/v1/feedback', feedback, { timeoutMs: opts.timeoutMs }, FeedbackAcceptedParser);
+    },
     close: () => agent.close(),
   };
   return client as DataPlaneClient;
 }
+
+const FeedbackAcceptedParser: Parser<FeedbackAccepted> = {
+  safeParse(value) {
+    const body = value as Partial<FeedbackAccepted> | undefined;
+    return body?.accepted === true && typeof body.requestId === 'string'
+      ? { success: true, data: { accepted: true, requestId: body.requestId } }
+      : { success: false };
+  },
+};
 
 function parseSuccess<T>(
   outcome: { status: number; json: unknown; requestId: string | null },
@@ -188,49 +202,4 @@ function parseSuccess<T>(
     'the data plane sent an unexpected response body',
     outcome.requestId,
   );
-}
-
-/** Reads both error shapes: `{ error: { code, message, requestId } }` (/v1) and `{ error: "CODE: message" }` (OIP). */
-function errorFromResponse(
-  status: number,
-  json: unknown,
-  requestId: string | null,
-  retryAfter: string | string[] | undefined,
-): DataPlaneError {
-  const fallback = FALLBACK_CODES[status] ?? 'INTERNAL';
-  const error = (json as { error?: unknown } | undefined)?.error;
-  let code: ErrorCode = fallback;
-  let message = `HTTP ${status}`;
-  if (typeof error === 'string') {
-    const match = /^([A-Z_]+): ([\s\S]*)$/.exec(error);
-    code = match && isErrorCode(match[1]) ? match[1] : fallback;
-    message = match && isErrorCode(match[1]) ? (match[2] as string) : error;
-  } else if (typeof error === 'object' && error !== null) {
-    const e = error as { code?: unknown; message?: unknown; requestId?: unknown };
-    if (isErrorCode(e.code)) code = e.code;
-    if (typeof e.message === 'string') message = e.message;
-    if (typeof e.requestId === 'string') requestId = e.requestId;
-  }
-  return new DataPlaneError(status, code, message, requestId, parseRetryAfter(headerValue(retryAfter)));
-}
-
-function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
-}
-
-/** Seconds from `Retry-After`: delta-seconds or an HTTP date; null when absent or unreadable. */
-function parseRetryAfter(value: string | null): number | null {
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  if (Array.isArray(value)) return value[0] ?? null;
-  return value ?? null;
-}
-
-function timeoutError(timeoutMs: number, requestId: string | null): DataPlaneError {
-  return new DataPlaneError(0, 'DEADLINE_EXCEEDED', `the call timed out after ${timeoutMs} ms`, requestId);
 }
