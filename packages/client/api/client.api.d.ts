@@ -202,6 +202,14 @@ export type AppRouter = TRPCBuiltRouter<{
 				} | undefined;
 				metrics?: Record<string, number> | undefined;
 				description?: string | undefined;
+				warmup?: {
+					inputs: {
+						name: string;
+						shape: number[];
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						data: (boolean | number | string)[];
+					}[];
+				} | undefined;
 			};
 			output: {
 				id: string;
@@ -209,6 +217,26 @@ export type AppRouter = TRPCBuiltRouter<{
 				version: string;
 				metrics: Record<string, number>;
 				status: "archived" | "canary" | "production" | "staging";
+				signature: {
+					inputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+					outputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+				} | null;
+				warmup: {
+					inputs: {
+						name: string;
+						shape: number[];
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						data: (boolean | number | string)[];
+					}[];
+				} | null;
 				model: string;
 				createdBy: string;
 				createdAt: string;
@@ -261,6 +289,26 @@ export type AppRouter = TRPCBuiltRouter<{
 				version: string;
 				metrics: Record<string, number>;
 				status: "archived" | "canary" | "production" | "staging";
+				signature: {
+					inputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+					outputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+				} | null;
+				warmup: {
+					inputs: {
+						name: string;
+						shape: number[];
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						data: (boolean | number | string)[];
+					}[];
+				} | null;
 				model: string;
 				createdBy: string;
 				createdAt: string;
@@ -313,6 +361,26 @@ export type AppRouter = TRPCBuiltRouter<{
 				version: string;
 				metrics: Record<string, number>;
 				status: "archived" | "canary" | "production" | "staging";
+				signature: {
+					inputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+					outputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+				} | null;
+				warmup: {
+					inputs: {
+						name: string;
+						shape: number[];
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						data: (boolean | number | string)[];
+					}[];
+				} | null;
 				model: string;
 				createdBy: string;
 				createdAt: string;
@@ -365,6 +433,26 @@ export type AppRouter = TRPCBuiltRouter<{
 				version: string;
 				metrics: Record<string, number>;
 				status: "archived" | "canary" | "production" | "staging";
+				signature: {
+					inputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+					outputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+				} | null;
+				warmup: {
+					inputs: {
+						name: string;
+						shape: number[];
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						data: (boolean | number | string)[];
+					}[];
+				} | null;
 				model: string;
 				createdBy: string;
 				createdAt: string;
@@ -428,6 +516,26 @@ export type AppRouter = TRPCBuiltRouter<{
 				version: string;
 				metrics: Record<string, number>;
 				status: "archived" | "canary" | "production" | "staging";
+				signature: {
+					inputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+					outputs: {
+						name: string;
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						shape: number[];
+					}[];
+				} | null;
+				warmup: {
+					inputs: {
+						name: string;
+						shape: number[];
+						datatype: "BOOL" | "BYTES" | "FP16" | "FP32" | "FP64" | "INT16" | "INT32" | "INT64" | "INT8" | "UINT16" | "UINT32" | "UINT64" | "UINT8";
+						data: (boolean | number | string)[];
+					}[];
+				} | null;
 				model: string;
 				createdBy: string;
 				createdAt: string;
@@ -494,14 +602,17 @@ export type AppRouter = TRPCBuiltRouter<{
 				model: string;
 				replicas: {
 					hostname: string;
-					state: "in-sync" | "stale";
+					state: "failed" | "in-sync" | "pending" | "stale";
+					reason: string | null;
+					versionErrors: Record<string, string>;
 					replicaId: string;
 					lastSeenAt: string;
 					appliedRevision: number | null;
 					appliedGeneration: number | null;
 					appliedAt: string | null;
+					loading: string[];
 					rejectedRevision: number | null;
-					versionErrors: Record<string, string>;
+					versionWarnings: Record<string, string>;
 					lastError: string | null;
 				}[];
 				versions: {
@@ -509,6 +620,27 @@ export type AppRouter = TRPCBuiltRouter<{
 					status: string;
 				}[];
 				configGeneration: number;
+			};
+			meta: object;
+		}>;
+		status: TRPCQueryProcedure<{
+			input: {
+				model: string;
+				revision?: number | undefined;
+			};
+			output: {
+				revision: number;
+				state: "complete" | "failed" | "progressing";
+				model: string;
+				replicas: {
+					hostname: string;
+					state: "failed" | "in-sync" | "pending" | "stale";
+					reason: string | null;
+					replicaId: string;
+					lastSeenAt: string;
+					appliedRevision: number | null;
+				}[];
+				activeRevision: number | null;
 			};
 			meta: object;
 		}>;
@@ -664,6 +796,8 @@ export type AppRouter = TRPCBuiltRouter<{
 				target: string;
 				createdAt: string;
 				actorRole: string;
+				requestId: string | null;
+				sourceAddress: string | null;
 				before?: unknown;
 				after?: unknown;
 			}[];
@@ -1051,6 +1185,7 @@ declare const ERROR_CODES: readonly [
 	"UNSUPPORTED_MEDIA_TYPE",
 	"TOO_MANY_REQUESTS",
 	"UNAVAILABLE",
+	"VERSION_LOAD_FAILED",
 	"BAD_GATEWAY",
 	"DEADLINE_EXCEEDED",
 	"INTERNAL"
@@ -1157,6 +1292,37 @@ declare const InferResponseSchema: z.ZodObject<{
 	}, z.core.$strip>>;
 }, z.core.$strip>;
 export type InferResponse = z.infer<typeof InferResponseSchema>;
+declare const REPLICA_STATES: readonly [
+	"in-sync",
+	"pending",
+	"failed",
+	"stale"
+];
+type ReplicaState = (typeof REPLICA_STATES)[number];
+declare const ROLLOUT_STATES: readonly [
+	"complete",
+	"progressing",
+	"failed"
+];
+type RolloutState = (typeof ROLLOUT_STATES)[number];
+interface ReplicaRollout {
+	replicaId: string;
+	hostname: string;
+	state: ReplicaState;
+	appliedRevision: number | null;
+	/** Why the replica is not in sync (the load error, what it is loading, how far behind); null when in sync. */
+	reason: string | null;
+	lastSeenAt: string;
+}
+interface RolloutStatus {
+	model: string;
+	/** The revision the replicas were judged against. */
+	revision: number;
+	/** The model's active revision now; larger than `revision` once a later change superseded it. */
+	activeRevision: number | null;
+	state: RolloutState;
+	replicas: ReplicaRollout[];
+}
 /** A failed call. `status` is 0 when no response arrived (timeout: DEADLINE_EXCEEDED; network: UNAVAILABLE). */
 export declare class DataPlaneError extends Error {
 	readonly status: number;
@@ -1225,5 +1391,27 @@ export interface DataPlaneClient {
 }
 /** Creates a data-plane client over one keep-alive connection pool; call `close()` when done. */
 export declare function createDataPlaneClient(options: DataPlaneClientOptions): DataPlaneClient;
+/** Options for {@link waitForRollout}. */
+export interface WaitForRolloutOptions {
+	model: string;
+	/** The revision to wait for; the active one when omitted. */
+	revision?: number;
+	/** Give up after this long (the last status is returned with `timedOut: true`). */
+	timeoutMs: number;
+	/** Delay between polls; default 500 ms. */
+	intervalMs?: number;
+	/** Called with every status read, e.g. to show progress. */
+	onStatus?(status: RolloutStatus): void;
+}
+/** How a wait ended: the last status read, and whether the deadline cut it short. */
+export interface RolloutWaitResult {
+	status: RolloutStatus;
+	timedOut: boolean;
+}
+/**
+ * Polls `traffic.status` until the rollout is `complete` or `failed`, or `timeoutMs` has passed.
+ * The first read happens at once, so a rollout that already landed returns without waiting.
+ */
+export declare function waitForRollout(client: ControlPlaneClient, options: WaitForRolloutOptions): Promise<RolloutWaitResult>;
 
 export {};
