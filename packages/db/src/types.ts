@@ -216,6 +216,46 @@ export interface LeaderJobsTable {
   run_by: string;
 }
 
+export type RolloutState = 'running' | 'waiting_approval' | 'paused' | 'rolled_back' | 'promoted' | 'aborted';
+
+export interface RolloutsTable {
+  id: string;
+  model_id: string;
+  candidate_version_id: string;
+  baseline_version_id: string;
+  steps: Json<number[]>;
+  min_bake_seconds: number;
+  min_samples_per_arm: number;
+  check_config: Json<Record<string, unknown>>;
+  tick_interval_seconds: number;
+  options: Json<Record<string, unknown>>;
+  state: RolloutState;
+  current_step: number;
+  step_started_at: Timestamp;
+  consecutive_failures: Generated<number>;
+  consecutive_errors: Generated<number>;
+  last_tick_at: Timestamp | null;
+  state_reason: string | null;
+  version: Generated<number>;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface RolloutTicksTable {
+  id: Int8;
+  rollout_id: string;
+  ticked_at: Generated<Date>;
+  step: number;
+  weight: number;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  checks: Json<unknown[]>;
+  decision: string;
+  reason: string;
+  state: RolloutState;
+}
+
 export interface DB {
   models: ModelsTable;
   model_versions: ModelVersionsTable;
@@ -233,6 +273,8 @@ export interface DB {
   alert_rules: AlertRulesTable;
   alert_events: AlertEventsTable;
   leader_jobs: LeaderJobsTable;
+  rollouts: RolloutsTable;
+  rollout_ticks: RolloutTicksTable;
 }
 
 export type ModelRow = Selectable<ModelsTable>;
@@ -245,3 +287,5 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type ReplicaHeartbeatRow = Selectable<ReplicaHeartbeatsTable>;
 export type AlertRuleRow = Selectable<AlertRulesTable>;
 export type AlertEventRow = Selectable<AlertEventsTable>;
+export type RolloutRow = Selectable<RolloutsTable>;
+export type RolloutTickRow = Selectable<RolloutTicksTable>;

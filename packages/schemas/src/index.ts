@@ -11,3 +11,4 @@ export * from './predict.ts';
 export * from './registry.ts';
 export * from './traffic.ts';
 export * from './warmup.ts';
+export * from './rollouts.ts';

@@ -1,0 +1,162 @@
+import type { RolloutChecks } from '@modelplane/schemas';
+import { compareConversions, histogramQuantile, sampleRatioMismatch } from '@modelplane/stats';
+
+/** One arm's numbers over the tick's window, summed from prediction_rollups. */
+export interface ArmCounts {
+  requests: number;
+  /** 5xx responses. */
+  errors: number;
+  cacheHits: number;
+  /** Merged latency histogram (@modelplane/stats log buckets). */
+  latencyBuckets: readonly number[];
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'ERROR';
+
+/** The evidence of one check on one tick, stored as is in rollout_ticks.checks. */
+export interface CheckResult {
+  check: 'error_rate' | 'latency_p99' | 'srm';
+  verdict: Verdict;
+  critical: boolean;
+  dryRun: boolean;
+  n: { baseline: number; candidate: number };
+  /** error_rate: candidate − baseline; latency: candidate p99 ÷ baseline p99; srm: p-value. */
+  estimate: number | null;
+  interval: { lower: number; upper: number } | null;
+  threshold: number;
+  reason: string;
+}
+
+const LATENCY_QUANTILE = 0.99;
+
+/**
+ * Runs every check on one window. `candidateWeight` is the candidate's share of the two arms
+ * (0 < w < 1) under the current step. An SRM failure turns every comparison INCONCLUSIVE: if the
+ * split is broken the arms are not comparable, so neither a pass nor a fail can be trusted.
+ */
+export function runChecks(
+  baseline: ArmCounts,
+  candidate: ArmCounts,
+  candidateWeight: number,
+  config: RolloutChecks,
+): CheckResult[] {
+  const srm = srmCheck(baseline, candidate, candidateWeight, config);
+  const comparisons = [errorRateCheck(baseline, candidate, config), latencyCheck(baseline, candidate, config)];
+  if (srm.verdict === 'FAIL') {
+    for (const c of comparisons) {
+      c.verdict = 'INCONCLUSIVE';
+      c.reason = `sample ratio mismatch (p = ${srm.estimate?.toExponential(2)}): ${c.reason}`;
+    }
+  }
+  return [srm, ...comparisons];
+}
+
+/** Whatever the arms' sizes, FAIL only when the always-valid interval's lower bound clears the tolerance. */
+export function errorRateCheck(baseline: ArmCounts, candidate: ArmCounts, config: RolloutChecks): CheckResult {
+  const { tolerance, ceiling, alpha, critical, dryRun } = config.errorRate;
+  const n = { baseline: baseline.requests, candidate: candidate.requests };
+  const base = { check: 'error_rate' as const, critical, dryRun, n, threshold: tolerance };
+  if (n.baseline === 0 || n.candidate === 0) {
+    return { ...base, verdict: 'INCONCLUSIVE', estimate: null, interval: null, reason: 'an arm has no requests' };
+  }
+  const cmp = compareConversions(
+    { conversions: baseline.errors, units: baseline.requests },
+    { conversions: candidate.errors, units: candidate.requests },
+    { alpha },
+  );
+  const { estimate, sequential } = cmp.absolute;
+  // Both arms error-free gives zero variance and an infinite interval: nothing suggests harm.
+  const interval = Number.isFinite(sequential.lower) ? sequential : null;
+  const rate = candidate.errors / candidate.requests;
+  if (ceiling !== undefined && rate > ceiling) {
+    return {
+      ...base,
+      verdict: 'FAIL',
+      estimate,
+      interval,
+      reason: `candidate error rate ${rate.toFixed(4)} is above the ceiling ${ceiling}`,
+    };
+  }
+  if (sequential.lower > tolerance) {
+    return {
+      ...base,
+      verdict: 'FAIL',
+      estimate,
+      interval,
+      reason: `error rate difference is at least ${sequential.lower.toFixed(4)} (tolerance ${tolerance})`,
+    };
+  }
+  return { ...base, verdict: 'PASS', estimate, interval, reason: 'no error-rate regression beyond tolerance' };
+}
+
+/**
+ * p99 of each arm's merged histogram. The rule for enough tail: each arm needs at least
+ * minTailSamples requests above its p99, i.e. n ≥ minTailSamples ÷ (1 − 0.99) (1000 for 10);
+ * fewer and one slow request moves the p99 by whole buckets, so the check is INCONCLUSIVE.
+ * Buckets are 2^(1/8) wide, so each p99 is known to ±9 %; the ratio to about ±19 %.
+ */
+export function latencyCheck(baseline: ArmCounts, candidate: ArmCounts, config: RolloutChecks): CheckResult {
+  const { maxRatio, minTailSamples, maxCacheHitShare, critical, dryRun } = config.latency;
+  const n = { baseline: baseline.requests, candidate: candidate.requests };
+  const base = { check: 'latency_p99' as const, critical, dryRun, n, threshold: maxRatio };
+  const needed = Math.ceil(minTailSamples / (1 - LATENCY_QUANTILE) - 1e-9);
+  if (n.baseline < needed || n.candidate < needed) {
+    return {
+      ...base,
+      verdict: 'INCONCLUSIVE',
+      estimate: null,
+      interval: null,
+      reason: `each arm needs ${needed} requests for ${minTailSamples} samples above p99`,
+    };
+  }
+  // Rollups hold one histogram of all requests; with many cache hits it is not an uncached one,
+  // and a candidate with a cold cache would look slower than it is.
+  const share = Math.max(baseline.cacheHits / n.baseline, candidate.cacheHits / n.candidate);
+  if (share > maxCacheHitShare) {
+    return {
+      ...base,
+      verdict: 'INCONCLUSIVE',
+      estimate: null,
+      interval: null,
+      reason: `cache hits are ${(share * 100).toFixed(1)} % of an arm; rollups do not separate uncached latency`,
+    };
+  }
+  const b = histogramQuantile(baseline.latencyBuckets, LATENCY_QUANTILE);
+  const c = histogramQuantile(candidate.latencyBuckets, LATENCY_QUANTILE);
+  if (b === null || c === null || !(b > 0)) {
+    return { ...base, verdict: 'ERROR', estimate: null, interval: null, reason: 'latency histogram is empty' };
+  }
+  const ratio = c / b;
+  const verdict = ratio > maxRatio ? 'FAIL' : 'PASS';
+  return {
+    ...base,
+    verdict,
+    estimate: ratio,
+    interval: null,
+    reason: `p99 ${c.toFixed(2)} ms vs ${b.toFixed(2)} ms (ratio ${ratio.toFixed(3)}, allowed ${maxRatio})`,
+  };
+}
+
+/** Requests per arm against the step's weight; counted in requests, the unit rollups have. */
+export function srmCheck(
+  baseline: ArmCounts,
+  candidate: ArmCounts,
+  candidateWeight: number,
+  config: RolloutChecks,
+): CheckResult {
+  const n = { baseline: baseline.requests, candidate: candidate.requests };
+  const threshold = config.srm.pThreshold;
+  const base = { check: 'srm' as const, critical: false, dryRun: false, n, threshold, interval: null };
+  if (n.baseline + n.candidate === 0) {
+    return { ...base, verdict: 'INCONCLUSIVE', estimate: null, reason: 'no requests in the window' };
+  }
+  const result = sampleRatioMismatch([n.baseline, n.candidate], [1 - candidateWeight, candidateWeight], threshold);
+  return {
+    ...base,
+    verdict: result.flagged ? 'FAIL' : 'PASS',
+    estimate: result.pValue,
+    reason: result.flagged
+      ? `observed split ${n.candidate}/${n.baseline + n.candidate} does not match weight ${candidateWeight}`
+      : 'split matches the weight',
+  };
+}

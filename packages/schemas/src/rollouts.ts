@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ModelNameSchema, VersionLabelSchema } from './names.ts';
+
+/** How a rollout's checks are judged; every field has a default so `{}` is a usable config. */
+export const RolloutChecksSchema = z
+  .object({
+    /** Always-valid 1 − alpha interval on candidate − baseline error rate. */
+    errorRate: z
+      .object({
+        /** FAIL when the interval's lower bound exceeds this difference (0.005 = half a point). */
+        tolerance: z.number().min(0).lt(1).default(0.005),
+        /** FAIL when the candidate's observed error rate exceeds this, whatever the baseline does. */
+        ceiling: z.number().gt(0).max(1).optional(),
+        alpha: z.number().gt(0).lt(0.5).default(0.05),
+        critical: z.boolean().default(true),
+        dryRun: z.boolean().default(false),
+      })
+      .strict()
+      .default({ tolerance: 0.005, alpha: 0.05, critical: true, dryRun: false }),
+    latency: z
+      .object({
+        /** FAIL when candidate p99 ÷ baseline p99 exceeds this. */
+        maxRatio: z.number().gt(1).max(100).default(1.25),
+        /** Samples above the quantile each arm needs: n ≥ minTailSamples ÷ (1 − q). */
+        minTailSamples: z.number().int().min(1).max(10_000).default(10),
+        /** Above this share of cache hits in either arm the histogram is not an uncached one. */
+        maxCacheHitShare: z.number().min(0).max(1).default(0.01),
+        critical: z.boolean().default(false),
+        dryRun: z.boolean().default(false),
+      })
+      .strict()
+      .default({ maxRatio: 1.25, minTailSamples: 10, maxCacheHitShare: 0.01, critical: false, dryRun: false }),
+    srm: z
+      .object({ pThreshold: z.number().gt(0).lt(0.5).default(0.001) })
+      .strict()
+      .default({ pThreshold: 0.001 }),
+    /** Seconds after a step's weight took effect before its traffic counts (replicas converging). */
+    warmupSeconds: z.number().int().min(0).max(86_400).default(60),
+    /** Consecutive ticks with a non-critical FAIL before rolling back. */
+    failureLimit: z.number().int().min(1).max(100).default(3),
+    /** Consecutive ticks with an ERROR before pausing. */
+    errorLimit: z.number().int().min(1).max(100).default(3),
+    /** A step that stays INCONCLUSIVE this long is paused. */
+    maxStepDurationSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+  })
+  .strict();
+export type RolloutChecks = z.infer<typeof RolloutChecksSchema>;
+
+export const RolloutStepsSchema = z
+  .array(z.number().gt(0).max(100))
+  .min(1)
+  .max(20)
+  .refine((s) => s.every((w, i) => i === 0 || w > (s[i - 1] ?? 0)), 'steps must be strictly increasing')
+  .refine((s) => s[s.length - 1] === 100, 'the last step must be 100 (promotion)')
+  .refine((s) => s.every((w) => Number.isInteger(w * 100)), 'steps are percentages with at most 2 decimals');
+
+export const StartRolloutInputSchema = z
+  .object({
+    model: ModelNameSchema,
+    candidate: VersionLabelSchema,
+    steps: RolloutStepsSchema.default([1, 5, 10, 25, 50, 100]),
+    minBakeSeconds: z.number().int().min(0).max(30 * 86_400).default(300),
+    minSamplesPerArm: z.number().int().min(0).max(100_000_000).default(1000),
+    tickIntervalSeconds: z.number().int().min(1).max(3600).default(60),
+    checks: RolloutChecksSchema.default(RolloutChecksSchema.parse({})),
+    approvalBeforePromotion: z.boolean().default(false),
+    approvalEachStep: z.boolean().default(false),
+  })
+  .strict();
+export type StartRolloutInput = z.infer<typeof StartRolloutInputSchema>;
+
+export const RolloutIdInputSchema = z.object({ id: z.string().min(1).max(64) }).strict();
+export const RolloutListInputSchema = z
+  .object({ model: ModelNameSchema.optional(), limit: z.number().int().min(1).max(500).optional() })
+  .strict();
