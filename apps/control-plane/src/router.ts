@@ -3,6 +3,7 @@ import { auditRouter } from './routers/audit.ts';
 import { cacheRouter } from './routers/cache.ts';
 import { metricsRouter } from './routers/metrics.ts';
 import { modelsRouter } from './routers/models.ts';
+import { rolloutsRouter } from './routers/rollouts.ts';
 import { tokensRouter } from './routers/tokens.ts';
 import { trafficRouter } from './routers/traffic.ts';
 import { versionsRouter } from './routers/versions.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   cache: cacheRouter,
   metrics: metricsRouter,
   alerts: alertsRouter,
+  rollouts: rolloutsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import {
   bumpConfigGeneration,
   type Executor,
+  findActiveRollout,
   findRevision,
   insertRevision,
   latestRevisionNumber,
@@ -36,14 +37,14 @@ import { type MutationContext, runMutation } from './mutation.ts';
 import { requireLockedModel } from './registry.ts';
 import { toRevision } from './revision-view.ts';
 
-interface ModelState {
+export interface ModelState {
   model: ModelRow;
   versions: ModelVersionRow[];
   active: RoutingRevisionRow | undefined;
 }
 
 /** The content of a revision before it is stored: what the router and the data planes act on. */
-interface RevisionDraft {
+export interface RevisionDraft {
   action: RevisionAction;
   weights: Weights;
   baselineVersionId: string;
@@ -52,11 +53,23 @@ interface RevisionDraft {
   restoresRevision: number | null;
 }
 
-async function loadState(tx: Executor, modelName: string): Promise<ModelState> {
+export async function loadState(tx: Executor, modelName: string): Promise<ModelState> {
   const model = await requireLockedModel(tx, modelName);
   const versions = await listVersions(tx, model.id);
   const active = model.active_revision ? await findRevision(tx, model.id, model.active_revision) : undefined;
   return { model, versions, active };
+}
+
+/** loadState for an operator's manual change: refused while a rollout owns the model's traffic. */
+async function loadManualState(tx: Executor, modelName: string): Promise<ModelState> {
+  const state = await loadState(tx, modelName);
+  const rollout = await findActiveRollout(tx, state.model.id);
+  if (rollout) {
+    throw new ConflictError(
+      `model ${modelName} has a ${rollout.state} rollout (${rollout.id}); pause, approve or abort it with rollouts.* instead`,
+    );
+  }
+  return state;
 }
 
 function versionByLabel(state: ModelState, label: string): ModelVersionRow {
@@ -68,12 +81,12 @@ function versionByLabel(state: ModelState, label: string): ModelVersionRow {
   return row;
 }
 
-function activeWeights(state: ModelState): Weights {
+export function activeWeights(state: ModelState): Weights {
   return state.active ? state.active.weights : [];
 }
 
 /** Derives the new bucket map from the active one, moving the fewest buckets. */
-function mapFor(state: ModelState, weights: Weights): Uint8Array {
+export function mapFor(state: ModelState, weights: Weights): Uint8Array {
   const previous = state.active
     ? decodeBucketMap(
         state.active.weights.map((w) => w.versionId),
@@ -84,7 +97,7 @@ function mapFor(state: ModelState, weights: Weights): Uint8Array {
 }
 
 /** Stores the draft as the next revision, makes it active, realigns statuses, and announces it. */
-async function applyRevision(
+export async function applyRevision(
   ctx: MutationContext,
   state: ModelState,
   draft: RevisionDraft,
@@ -135,7 +148,7 @@ function assertValidWeights(weights: Weights): void {
 
 export function setTraffic(deps: Deps, principal: Principal, input: SetTrafficInput): Promise<Revision> {
   return runMutation(deps, principal, async (ctx) => {
-    const state = await loadState(ctx.tx, input.model);
+    const state = await loadManualState(ctx.tx, input.model);
     const labels = new Set<string>();
     const weights = input.weights.map((w) => {
       if (labels.has(w.version)) throw new BadRequestError(`weights: version ${w.version} is listed twice`);
@@ -173,7 +186,7 @@ export function setTraffic(deps: Deps, principal: Principal, input: SetTrafficIn
 
 export function canary(deps: Deps, principal: Principal, input: CanaryInput): Promise<Revision> {
   return runMutation(deps, principal, async (ctx) => {
-    const state = await loadState(ctx.tx, input.model);
+    const state = await loadManualState(ctx.tx, input.model);
     const version = versionByLabel(state, input.version);
     if (!state.active) {
       throw new ConflictError(`model ${input.model} has no traffic yet; promote a baseline version first`);
@@ -208,7 +221,7 @@ export function canary(deps: Deps, principal: Principal, input: CanaryInput): Pr
 
 export function promote(deps: Deps, principal: Principal, input: PromoteInput): Promise<Revision> {
   return runMutation(deps, principal, async (ctx) => {
-    const state = await loadState(ctx.tx, input.model);
+    const state = await loadManualState(ctx.tx, input.model);
     const version = versionByLabel(state, input.version);
     const weights = [{ versionId: version.id, weight: 10000 }];
     return applyRevision(ctx, state, {
@@ -224,7 +237,7 @@ export function promote(deps: Deps, principal: Principal, input: PromoteInput): 
 
 export function reshuffle(deps: Deps, principal: Principal, input: { model: string }): Promise<Revision> {
   return runMutation(deps, principal, async (ctx) => {
-    const state = await loadState(ctx.tx, input.model);
+    const state = await loadManualState(ctx.tx, input.model);
     if (!state.active) throw new ConflictError(`model ${input.model} has no traffic to reshuffle`);
     return applyRevision(ctx, state, {
       action: 'reshuffle',
@@ -243,7 +256,7 @@ export function reshuffle(deps: Deps, principal: Principal, input: { model: stri
  */
 export function rollback(deps: Deps, principal: Principal, input: RollbackInput): Promise<Revision> {
   return runMutation(deps, principal, async (ctx) => {
-    const state = await loadState(ctx.tx, input.model);
+    const state = await loadManualState(ctx.tx, input.model);
     if (!state.active) throw new ConflictError(`model ${input.model} has no traffic to roll back`);
     let targetNumber: number | null;
     if (input.to !== undefined) {

@@ -17,3 +17,4 @@ export * from './rollups.ts';
 export * from './routing-tables.ts';
 export * from './tokens.ts';
 export * from './versions.ts';
+export * from './rollouts.ts';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { claimLeaderRun } from '@modelplane/db';
 import type { Deps } from '../../deps.ts';
+import { ROLLOUT_POLL_MS, tickDueRollouts } from '../rollouts/job.ts';
 import { evaluateAlertRules } from './alert-evaluation.ts';
 import { runMonitoringUpkeep } from './upkeep.ts';
 import { deliverDueAlerts } from './webhook.ts';
@@ -68,6 +69,13 @@ export function startMonitoringJobs(deps: Deps): MonitoringJobs {
     // Retries of failed posts are due between evaluations too.
     loop(guarded('alert-delivery', deliver), Math.min(5000, evalMs)),
     loop(guarded('upkeep', upkeep), config.MONITORING_UPKEEP_INTERVAL_MS),
+    // Progressive-delivery rollouts (services/rollouts): each ticks at its own interval.
+    loop(
+      guarded('rollouts', async () => {
+        await tickDueRollouts(deps, runnerId);
+      }),
+      ROLLOUT_POLL_MS,
+    ),
   ];
   return {
     runnerId,
