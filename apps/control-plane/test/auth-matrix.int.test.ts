@@ -84,6 +84,17 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
     tier: 'operator',
     call: (c) => c.alerts.rules.delete.mutate({ model: 'authz', kind: 'srm' }),
   },
+  // Rollouts: authorization is checked before the (missing) model or rollout is looked up.
+  'rollouts.start': {
+    tier: 'operator',
+    call: (c) => c.rollouts.start.mutate({ model: 'no-such-model', candidate: '2' }),
+  },
+  'rollouts.get': { tier: 'viewer', call: (c) => c.rollouts.get.query({ id: 'ro_missing' }) },
+  'rollouts.list': { tier: 'viewer', call: (c) => c.rollouts.list.query({}) },
+  'rollouts.approve': { tier: 'operator', call: (c) => c.rollouts.approve.mutate({ id: 'ro_missing' }) },
+  'rollouts.pause': { tier: 'operator', call: (c) => c.rollouts.pause.mutate({ id: 'ro_missing' }) },
+  'rollouts.resume': { tier: 'operator', call: (c) => c.rollouts.resume.mutate({ id: 'ro_missing' }) },
+  'rollouts.abort': { tier: 'operator', call: (c) => c.rollouts.abort.mutate({ id: 'ro_missing' }) },
 };
 
 const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;

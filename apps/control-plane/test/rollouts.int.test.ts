@@ -1,0 +1,230 @@
+import { findRollout, upsertRollups } from '@modelplane/db';
+import { emptyHistogram, latencyBucket } from '@modelplane/stats';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyEvaluation, tickRollout } from '../src/services/rollouts/tick.ts';
+import { type Harness, seedModel, startControlPlane } from './harness.ts';
+
+let cp: Harness;
+/** The database's current minute; every rollup and step start below is placed relative to it. */
+let T: number;
+const MIN = 60_000;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  const { rows } = await sql<{ t: Date }>`SELECT date_trunc('minute', now()) AS t`.execute(cp.deps.db);
+  T = new Date(rows[0]?.t ?? 0).getTime();
+});
+afterAll(async () => {
+  await cp?.close();
+});
+
+/** Fast, permissive settings so a test's data alone decides: no warm-up, bake or long waits. */
+const fastChecks = {
+  warmupSeconds: 0,
+  failureLimit: 2,
+  errorLimit: 2,
+  maxStepDurationSeconds: 86_400,
+  errorRate: { tolerance: 0.005, alpha: 0.05, critical: true, dryRun: false },
+  latency: { maxRatio: 1.5, minTailSamples: 10, maxCacheHitShare: 0.01, critical: false, dryRun: false },
+  srm: { pThreshold: 0.001 },
+};
+
+async function startOn(model: string, steps: number[], extra: object = {}) {
+  await seedModel(cp.admin, model, ['1.0.0', '2.0.0']);
+  await cp.admin.traffic.promote.mutate({ model, version: '1.0.0' });
+  return cp.admin.rollouts.start.mutate({
+    model,
+    candidate: '2.0.0',
+    steps,
+    minBakeSeconds: 0,
+    minSamplesPerArm: 500,
+    tickIntervalSeconds: 1,
+    checks: fastChecks,
+    ...extra,
+  });
+}
+
+/** Moves the current step's start to `minutesAgo` minutes before T (time passing, not a transition). */
+async function stepStartedAt(id: string, minutesAgo: number): Promise<void> {
+  await cp.deps.db
+    .updateTable('rollouts')
+    .set({ step_started_at: new Date(T - minutesAgo * MIN) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** One minute of rollups for a version, as a data plane flushes it: all requests at `ms`. */
+async function feed(model: string, version: string, minutesAgo: number, requests: number, errors: number, ms = 10) {
+  const buckets = emptyHistogram();
+  buckets[latencyBucket(ms)] = requests;
+  await upsertRollups(cp.deps.db, [
+    {
+      minute: new Date(T - minutesAgo * MIN),
+      model,
+      version,
+      replicaId: 'r1',
+      requests,
+      errors,
+      clientErrors: 0,
+      cacheHits: 0,
+      latencyBuckets: buckets,
+    },
+  ]);
+}
+
+async function candidateWeight(model: string): Promise<number> {
+  const traffic = await cp.admin.traffic.get.query({ model });
+  return traffic.revision?.weights.find((w) => w.version === '2.0.0')?.weight ?? 0;
+}
+
+async function auditActions(model: string): Promise<string[]> {
+  const rows = await cp.deps.db.selectFrom('audit_log').select('action').where('target', '=', model).orderBy('id').execute();
+  return rows.map((r) => r.action);
+}
+
+describe('rollouts', () => {
+  it('starts at the first step, advances on passing checks, then promotes; a stale transition changes nothing', async () => {
+    const started = await startOn('ramp', [10, 50, 100]);
+    expect(started.state).toBe('running');
+    expect(await candidateWeight('ramp')).toBe(1000);
+
+    await stepStartedAt(started.id, 5);
+    // 10 % split exactly, both arms 0.5 % errors and 10 ms.
+    await feed('ramp', '1.0.0', 3, 9000, 45);
+    await feed('ramp', '2.0.0', 3, 1000, 5);
+    const before = await findRollout(cp.deps.db, started.id);
+    const first = await tickRollout(cp.deps, started.id);
+    expect(first?.evaluation.checks.map((c) => [c.check, c.verdict])).toEqual([
+      ['srm', 'PASS'],
+      ['error_rate', 'PASS'],
+      ['latency_p99', 'PASS'],
+    ]);
+    expect(first?.evaluation.result.decision).toBe('advance');
+    expect(first?.applied).toBe(true);
+    expect(await candidateWeight('ramp')).toBe(5000);
+    const advanced = await cp.admin.rollouts.get.query({ id: started.id });
+    expect(advanced.currentStep).toBe(1);
+    expect(advanced.ticks[0]?.decision).toBe('advance');
+
+    // A controller that read the row before the advance (a stale leader) applies its evaluation again.
+    const revisions = await cp.admin.traffic.history.query({ model: 'ramp' });
+    if (!before || !first) throw new Error('unreachable');
+    expect(await applyEvaluation(cp.deps, before, first.evaluation)).toBe(false);
+    expect(await cp.admin.traffic.history.query({ model: 'ramp' })).toHaveLength(revisions.length);
+    expect((await cp.admin.rollouts.get.query({ id: started.id })).version).toBe(advanced.version);
+    expect(await candidateWeight('ramp')).toBe(5000);
+
+    // Step 2 (50 %): its own window, which leaves the first step's minute out.
+    await stepStartedAt(started.id, 2);
+    await feed('ramp', '1.0.0', 1, 1000, 5);
+    await feed('ramp', '2.0.0', 1, 1000, 5);
+    const second = await tickRollout(cp.deps, started.id);
+    expect(second?.evaluation.checks[0]?.n).toEqual({ baseline: 1000, candidate: 1000 });
+    expect(second?.evaluation.result.decision).toBe('promote');
+    const traffic = await cp.admin.traffic.get.query({ model: 'ramp' });
+    expect(traffic.revision?.baseline).toBe('2.0.0');
+    expect(await candidateWeight('ramp')).toBe(10000);
+    expect((await cp.admin.rollouts.get.query({ id: started.id })).state).toBe('promoted');
+    expect(await auditActions('ramp')).toEqual(
+      expect.arrayContaining(['rollout.start', 'rollout.advance', 'rollout.promote']),
+    );
+    // Finished: the model takes manual changes again.
+    await cp.admin.traffic.promote.mutate({ model: 'ramp', version: '1.0.0' });
+  });
+
+  it('rolls back at once on a critical error-rate regression', async () => {
+    const started = await startOn('bad', [10, 100]);
+    await stepStartedAt(started.id, 5);
+    await feed('bad', '1.0.0', 3, 9000, 90); // 1 %
+    await feed('bad', '2.0.0', 3, 1000, 60); // 6 %
+    const tick = await tickRollout(cp.deps, started.id);
+    const errorRate = tick?.evaluation.checks.find((c) => c.check === 'error_rate');
+    expect(errorRate?.verdict).toBe('FAIL');
+    expect(errorRate?.interval?.lower).toBeGreaterThan(0.005);
+    expect(tick?.evaluation.result.decision).toBe('rollback');
+    expect(await candidateWeight('bad')).toBe(0);
+    const view = await cp.admin.rollouts.get.query({ id: started.id });
+    expect(view.state).toBe('rolled_back');
+    expect(view.ticks[0]?.checks).toHaveLength(3);
+    expect(await auditActions('bad')).toContain('rollout.rollback');
+    // A finished rollout does not tick again.
+    expect(await tickRollout(cp.deps, started.id)).toBeNull();
+  });
+
+  it('holds a candidate without traffic, idempotently, and refuses manual traffic changes meanwhile', async () => {
+    const started = await startOn('idle', [5, 100]);
+    await stepStartedAt(started.id, 30);
+    for (let i = 0; i < 3; i++) {
+      const tick = await tickRollout(cp.deps, started.id);
+      expect(tick?.evaluation.result.decision).toBe('hold');
+      expect(tick?.applied).toBe(true);
+    }
+    const view = await cp.admin.rollouts.get.query({ id: started.id });
+    expect(view).toMatchObject({ state: 'running', currentStep: 0 });
+    expect(view.ticks).toHaveLength(3);
+    expect(view.ticks.every((t) => t.decision === 'hold')).toBe(true);
+    expect(await candidateWeight('idle')).toBe(500);
+
+    await expect(cp.admin.traffic.canary.mutate({ model: 'idle', version: '2.0.0', weight: 5000 })).rejects.toMatchObject(
+      { data: { code: 'CONFLICT' }, message: expect.stringContaining('rollout') },
+    );
+    await expect(cp.admin.rollouts.start.mutate({ model: 'idle', candidate: '2.0.0' })).rejects.toMatchObject({
+      data: { code: 'CONFLICT' },
+    });
+    // Abort drains the candidate, audited, and hands the model back to operators.
+    const aborted = await cp.admin.rollouts.abort.mutate({ id: started.id });
+    expect(aborted.state).toBe('aborted');
+    expect(await candidateWeight('idle')).toBe(0);
+    expect(await auditActions('idle')).toContain('rollout.abort');
+  });
+
+  it('waits for approval, keeps rollback armed while waiting, and pauses/resumes', async () => {
+    const started = await startOn('gate', [10, 50, 100], { approvalEachStep: true });
+    await stepStartedAt(started.id, 10);
+    await feed('gate', '1.0.0', 8, 9000, 45);
+    await feed('gate', '2.0.0', 8, 1000, 5);
+    expect((await tickRollout(cp.deps, started.id))?.evaluation.result.decision).toBe('await_approval');
+    expect((await cp.admin.rollouts.get.query({ id: started.id })).state).toBe('waiting_approval');
+    expect(await candidateWeight('gate')).toBe(1000);
+
+    const paused = await cp.admin.rollouts.pause.mutate({ id: started.id });
+    expect(paused.state).toBe('paused');
+    const resumed = await cp.admin.rollouts.resume.mutate({ id: started.id });
+    expect(resumed.state).toBe('running');
+
+    await stepStartedAt(started.id, 10);
+    expect((await tickRollout(cp.deps, started.id))?.evaluation.result.decision).toBe('await_approval');
+    // The candidate turns bad while it waits: the next tick rolls back without anyone approving.
+    await feed('gate', '2.0.0', 7, 1000, 200);
+    await feed('gate', '1.0.0', 7, 9000, 45);
+    expect((await tickRollout(cp.deps, started.id))?.evaluation.result.decision).toBe('rollback');
+    expect(await candidateWeight('gate')).toBe(0);
+    await expect(cp.admin.rollouts.approve.mutate({ id: started.id })).rejects.toMatchObject({
+      data: { code: 'CONFLICT' },
+    });
+  });
+
+  it('rejects bad input naming the field', async () => {
+    await seedModel(cp.admin, 'inputs', ['1.0.0', '2.0.0']);
+    await cp.admin.traffic.promote.mutate({ model: 'inputs', version: '1.0.0' });
+    const cases = [
+      [{ steps: [10, 5, 100] }, 'steps'],
+      [{ steps: [10, 50] }, 'steps'],
+      [{ steps: [10, 150] }, 'steps'],
+      [{ candidate: '9.9.9' }, 'candidate'],
+      [{ candidate: '1.0.0' }, 'candidate'],
+      [{ checks: { latency: { maxRatio: 0.5 } } }, 'checks.latency.maxRatio'],
+    ] as const;
+    for (const [patch, field] of cases) {
+      const error = await cp.admin.rollouts.start
+        .mutate({ model: 'inputs', candidate: '2.0.0', ...patch } as never)
+        .catch((e: { message: string; data?: { code?: string } }) => e);
+      expect(error, JSON.stringify(patch)).toMatchObject({ message: expect.stringContaining(field) });
+      expect(['BAD_REQUEST', 'NOT_FOUND']).toContain((error as { data?: { code?: string } }).data?.code);
+    }
+    // Nothing was started by any of them.
+    expect(await cp.admin.rollouts.list.query({ model: 'inputs' })).toEqual([]);
+  });
+
+});
