@@ -7,6 +7,7 @@ import { auditGroup } from './commands/audit.ts';
 import { cacheGroup } from './commands/cache.ts';
 import { compareGroup } from './commands/compare.ts';
 import { modelsGroup } from './commands/models.ts';
+import { rolloutsGroup } from './commands/rollouts.ts';
 import { tokensGroup } from './commands/tokens.ts';
 import { trafficGroup } from './commands/traffic.ts';
 import { versionsGroup } from './commands/versions.ts';
@@ -28,6 +29,7 @@ const GROUPS: CommandGroup[] = [
   tokensGroup,
   compareGroup,
   alertsGroup,
+  rolloutsGroup,
 ];
 
 const GLOBAL_OPTIONS = {
