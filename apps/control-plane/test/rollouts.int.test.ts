@@ -2,6 +2,7 @@ import { findRollout, upsertRollups } from '@modelplane/db';
 import { emptyHistogram, latencyBucket } from '@modelplane/stats';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tickDueRollouts } from '../src/services/rollouts/job.ts';
 import { applyEvaluation, tickRollout } from '../src/services/rollouts/tick.ts';
 import { type Harness, seedModel, startControlPlane } from './harness.ts';
 
@@ -55,7 +56,14 @@ async function stepStartedAt(id: string, minutesAgo: number): Promise<void> {
 }
 
 /** One minute of rollups for a version, as a data plane flushes it: all requests at `ms`. */
-async function feed(model: string, version: string, minutesAgo: number, requests: number, errors: number, ms = 10) {
+async function feed(
+  model: string,
+  version: string,
+  minutesAgo: number,
+  requests: number,
+  errors: number,
+  ms = 10,
+) {
   const buckets = emptyHistogram();
   buckets[latencyBucket(ms)] = requests;
   await upsertRollups(cp.deps.db, [
@@ -79,7 +87,12 @@ async function candidateWeight(model: string): Promise<number> {
 }
 
 async function auditActions(model: string): Promise<string[]> {
-  const rows = await cp.deps.db.selectFrom('audit_log').select('action').where('target', '=', model).orderBy('id').execute();
+  const rows = await cp.deps.db
+    .selectFrom('audit_log')
+    .select('action')
+    .where('target', '=', model)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.action);
 }
 
@@ -166,12 +179,14 @@ describe('rollouts', () => {
     expect(view.ticks.every((t) => t.decision === 'hold')).toBe(true);
     expect(await candidateWeight('idle')).toBe(500);
 
-    await expect(cp.admin.traffic.canary.mutate({ model: 'idle', version: '2.0.0', weight: 5000 })).rejects.toMatchObject(
-      { data: { code: 'CONFLICT' }, message: expect.stringContaining('rollout') },
+    await expect(
+      cp.admin.traffic.canary.mutate({ model: 'idle', version: '2.0.0', weight: 5000 }),
+    ).rejects.toMatchObject({ data: { code: 'CONFLICT' }, message: expect.stringContaining('rollout') });
+    await expect(cp.admin.rollouts.start.mutate({ model: 'idle', candidate: '2.0.0' })).rejects.toMatchObject(
+      {
+        data: { code: 'CONFLICT' },
+      },
     );
-    await expect(cp.admin.rollouts.start.mutate({ model: 'idle', candidate: '2.0.0' })).rejects.toMatchObject({
-      data: { code: 'CONFLICT' },
-    });
     // Abort drains the candidate, audited, and hands the model back to operators.
     const aborted = await cp.admin.rollouts.abort.mutate({ id: started.id });
     expect(aborted.state).toBe('aborted');
@@ -205,6 +220,26 @@ describe('rollouts', () => {
     });
   });
 
+  it('ticks each due rollout once per period when two controllers run at the same moment', async () => {
+    const started = await startOn('duo', [10, 100], { tickIntervalSeconds: 3600 });
+    const ticksOf = async () =>
+      (
+        await cp.deps.db
+          .selectFrom('rollout_ticks')
+          .select('id')
+          .where('rollout_id', '=', started.id)
+          .execute()
+      ).length;
+    const [a, b] = await Promise.all([tickDueRollouts(cp.deps, 'cp-a'), tickDueRollouts(cp.deps, 'cp-b')]);
+    // Other tests' rollouts may be due too; what matters is that only one controller ticked.
+    expect(Math.min(a, b)).toBe(0);
+    expect(await ticksOf()).toBe(1);
+    // Ticked just now with a one-hour interval: not due again, whoever holds the leader claim.
+    await cp.deps.db.deleteFrom('leader_jobs').where('name', '=', 'rollout-ticks').execute();
+    await tickDueRollouts(cp.deps, 'cp-a');
+    expect(await ticksOf()).toBe(1);
+  });
+
   it('rejects bad input naming the field', async () => {
     await seedModel(cp.admin, 'inputs', ['1.0.0', '2.0.0']);
     await cp.admin.traffic.promote.mutate({ model: 'inputs', version: '1.0.0' });
@@ -226,5 +261,4 @@ describe('rollouts', () => {
     // Nothing was started by any of them.
     expect(await cp.admin.rollouts.list.query({ model: 'inputs' })).toEqual([]);
   });
-
 });

@@ -9,6 +9,6 @@ export * from './names.ts';
 export * from './network.ts';
 export * from './predict.ts';
 export * from './registry.ts';
+export * from './rollouts.ts';
 export * from './traffic.ts';
 export * from './warmup.ts';
-export * from './rollouts.ts';

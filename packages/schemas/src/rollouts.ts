@@ -29,7 +29,13 @@ export const RolloutChecksSchema = z
         dryRun: z.boolean().default(false),
       })
       .strict()
-      .default({ maxRatio: 1.25, minTailSamples: 10, maxCacheHitShare: 0.01, critical: false, dryRun: false }),
+      .default({
+        maxRatio: 1.25,
+        minTailSamples: 10,
+        maxCacheHitShare: 0.01,
+        critical: false,
+        dryRun: false,
+      }),
     srm: z
       .object({ pThreshold: z.number().gt(0).lt(0.5).default(0.001) })
       .strict()
@@ -41,7 +47,12 @@ export const RolloutChecksSchema = z
     /** Consecutive ticks with an ERROR before pausing. */
     errorLimit: z.number().int().min(1).max(100).default(3),
     /** A step that stays INCONCLUSIVE this long is paused. */
-    maxStepDurationSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+    maxStepDurationSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(86_400),
   })
   .strict();
 export type RolloutChecks = z.infer<typeof RolloutChecksSchema>;
@@ -59,7 +70,12 @@ export const StartRolloutInputSchema = z
     model: ModelNameSchema,
     candidate: VersionLabelSchema,
     steps: RolloutStepsSchema.default([1, 5, 10, 25, 50, 100]),
-    minBakeSeconds: z.number().int().min(0).max(30 * 86_400).default(300),
+    minBakeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(300),
     minSamplesPerArm: z.number().int().min(0).max(100_000_000).default(1000),
     tickIntervalSeconds: z.number().int().min(1).max(3600).default(60),
     checks: RolloutChecksSchema.default(RolloutChecksSchema.parse({})),

@@ -71,7 +71,13 @@ function describeRollout(r: RolloutLike): string[] {
     );
   }
   if (r.ticks && r.ticks.length > 0) {
-    lines.push('', ...table(['AT', 'STEP', 'DECISION', 'REASON'], r.ticks.map((t) => [formatTime(t.at), `${t.weight}%`, t.decision, t.reason])));
+    lines.push(
+      '',
+      ...table(
+        ['AT', 'STEP', 'DECISION', 'REASON'],
+        r.ticks.map((t) => [formatTime(t.at), `${t.weight}%`, t.decision, t.reason]),
+      ),
+    );
   }
   return lines;
 }
@@ -104,7 +110,14 @@ export const rolloutsGroup: CommandGroup = {
         ctx.output.result(rows, (list) =>
           table(
             ['ID', 'MODEL', 'CANDIDATE', 'STATE', 'STEP', 'SINCE'],
-            list.map((r) => [r.id, r.model, r.candidate, r.state, `${r.currentWeight}%`, formatTime(r.stepStartedAt)]),
+            list.map((r) => [
+              r.id,
+              r.model,
+              r.candidate,
+              r.state,
+              `${r.currentWeight}%`,
+              formatTime(r.stepStartedAt),
+            ]),
           ),
         );
       },

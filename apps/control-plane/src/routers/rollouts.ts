@@ -8,7 +8,9 @@ export const rolloutsRouter = router({
     .input(StartRolloutInputSchema)
     .mutation(({ ctx, input }) => startRollout(ctx.deps, ctx.principal, input)),
   get: viewerProcedure.input(RolloutIdInputSchema).query(({ ctx, input }) => getRollout(ctx.deps, input.id)),
-  list: viewerProcedure.input(RolloutListInputSchema).query(({ ctx, input }) => listRolloutViews(ctx.deps, input)),
+  list: viewerProcedure
+    .input(RolloutListInputSchema)
+    .query(({ ctx, input }) => listRolloutViews(ctx.deps, input)),
   approve: operatorProcedure
     .input(RolloutIdInputSchema)
     .mutation(({ ctx, input }) => actOnRollout(ctx.deps, ctx.principal, input.id, 'approve')),

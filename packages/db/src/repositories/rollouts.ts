@@ -57,7 +57,11 @@ export async function findActiveRollout(db: Executor, modelId: string): Promise<
     .executeTakeFirst();
 }
 
-export async function listRollouts(db: Executor, modelId: string | null, limit: number): Promise<RolloutRow[]> {
+export async function listRollouts(
+  db: Executor,
+  modelId: string | null,
+  limit: number,
+): Promise<RolloutRow[]> {
   let query = db.selectFrom('rollouts').selectAll().orderBy('created_at', 'desc').limit(limit);
   if (modelId) query = query.where('model_id', '=', modelId);
   return query.execute();
@@ -149,7 +153,11 @@ export async function insertRolloutTick(db: Executor, t: NewRolloutTick): Promis
 }
 
 /** The newest ticks first. */
-export async function listRolloutTicks(db: Executor, rolloutId: string, limit: number): Promise<RolloutTickRow[]> {
+export async function listRolloutTicks(
+  db: Executor,
+  rolloutId: string,
+  limit: number,
+): Promise<RolloutTickRow[]> {
   return db
     .selectFrom('rollout_ticks')
     .selectAll()

@@ -8,7 +8,11 @@ const withErrorRate = (patch: object) =>
   RolloutChecksSchema.parse({ errorRate: { ...defaults.errorRate, ...patch } });
 
 /** An arm whose latencies are `counts` requests at each of the given milliseconds. */
-function arm(requests: number, errors: number, latencies: Array<[ms: number, count: number]> = []): ArmCounts {
+function arm(
+  requests: number,
+  errors: number,
+  latencies: Array<[ms: number, count: number]> = [],
+): ArmCounts {
   const buckets = emptyHistogram();
   for (const [ms, count] of latencies) buckets[latencyBucket(ms)] = (buckets[latencyBucket(ms)] ?? 0) + count;
   return { requests, errors, cacheHits: 0, latencyBuckets: buckets };
@@ -20,9 +24,30 @@ describe('error-rate check', () => {
   const cases = [
     { name: '1 % vs 3 %', b: [10000, 100], c: [2000, 60], tol: 0.005, lower: 0.0078743, verdict: 'FAIL' },
     { name: '1 % vs 1.5 %', b: [10000, 100], c: [2000, 30], tol: 0.005, lower: -0.003903, verdict: 'PASS' },
-    { name: 'small arms, 1 % vs 3 %', b: [1000, 10], c: [100, 3], tol: 0.005, lower: -0.0375625, verdict: 'PASS' },
-    { name: '1 % vs 2 %, tolerance 0.5 pt', b: [10000, 100], c: [10000, 200], tol: 0.005, lower: 0.004629, verdict: 'PASS' },
-    { name: '1 % vs 2 %, tolerance 0.4 pt', b: [10000, 100], c: [10000, 200], tol: 0.004, lower: 0.004629, verdict: 'FAIL' },
+    {
+      name: 'small arms, 1 % vs 3 %',
+      b: [1000, 10],
+      c: [100, 3],
+      tol: 0.005,
+      lower: -0.0375625,
+      verdict: 'PASS',
+    },
+    {
+      name: '1 % vs 2 %, tolerance 0.5 pt',
+      b: [10000, 100],
+      c: [10000, 200],
+      tol: 0.005,
+      lower: 0.004629,
+      verdict: 'PASS',
+    },
+    {
+      name: '1 % vs 2 %, tolerance 0.4 pt',
+      b: [10000, 100],
+      c: [10000, 200],
+      tol: 0.004,
+      lower: 0.004629,
+      verdict: 'FAIL',
+    },
   ] as const;
   it.each(cases)('$name → $verdict', ({ b, c, tol, lower, verdict }) => {
     const result = errorRateCheck(arm(b[0], b[1]), arm(c[0], c[1]), withErrorRate({ tolerance: tol }));
@@ -53,8 +78,24 @@ describe('latency check', () => {
 
   it('reads p99 by nearest rank: 10 slow of 1000 is still fast, 11 slow is the p99', () => {
     const baseline = arm(1000, 0, [[10, 1000]]);
-    expect(latencyCheck(baseline, arm(1000, 0, [[10, 990], [100, 10]]), defaults).verdict).toBe('PASS');
-    const result = latencyCheck(baseline, arm(1000, 0, [[10, 989], [100, 11]]), defaults);
+    expect(
+      latencyCheck(
+        baseline,
+        arm(1000, 0, [
+          [10, 990],
+          [100, 10],
+        ]),
+        defaults,
+      ).verdict,
+    ).toBe('PASS');
+    const result = latencyCheck(
+      baseline,
+      arm(1000, 0, [
+        [10, 989],
+        [100, 11],
+      ]),
+      defaults,
+    );
     expect(result.verdict).toBe('FAIL');
     // True ratio 10; each p99 is a bucket midpoint, within one bucket width (2^(1/8)) of it.
     expect(result.estimate).toBeGreaterThan(10 / 2 ** (1 / 8));

@@ -41,7 +41,10 @@ export function runChecks(
   config: RolloutChecks,
 ): CheckResult[] {
   const srm = srmCheck(baseline, candidate, candidateWeight, config);
-  const comparisons = [errorRateCheck(baseline, candidate, config), latencyCheck(baseline, candidate, config)];
+  const comparisons = [
+    errorRateCheck(baseline, candidate, config),
+    latencyCheck(baseline, candidate, config),
+  ];
   if (srm.verdict === 'FAIL') {
     for (const c of comparisons) {
       c.verdict = 'INCONCLUSIVE';
@@ -52,12 +55,22 @@ export function runChecks(
 }
 
 /** Whatever the arms' sizes, FAIL only when the always-valid interval's lower bound clears the tolerance. */
-export function errorRateCheck(baseline: ArmCounts, candidate: ArmCounts, config: RolloutChecks): CheckResult {
+export function errorRateCheck(
+  baseline: ArmCounts,
+  candidate: ArmCounts,
+  config: RolloutChecks,
+): CheckResult {
   const { tolerance, ceiling, alpha, critical, dryRun } = config.errorRate;
   const n = { baseline: baseline.requests, candidate: candidate.requests };
   const base = { check: 'error_rate' as const, critical, dryRun, n, threshold: tolerance };
   if (n.baseline === 0 || n.candidate === 0) {
-    return { ...base, verdict: 'INCONCLUSIVE', estimate: null, interval: null, reason: 'an arm has no requests' };
+    return {
+      ...base,
+      verdict: 'INCONCLUSIVE',
+      estimate: null,
+      interval: null,
+      reason: 'an arm has no requests',
+    };
   }
   const cmp = compareConversions(
     { conversions: baseline.errors, units: baseline.requests },
@@ -86,7 +99,13 @@ export function errorRateCheck(baseline: ArmCounts, candidate: ArmCounts, config
       reason: `error rate difference is at least ${sequential.lower.toFixed(4)} (tolerance ${tolerance})`,
     };
   }
-  return { ...base, verdict: 'PASS', estimate, interval, reason: 'no error-rate regression beyond tolerance' };
+  return {
+    ...base,
+    verdict: 'PASS',
+    estimate,
+    interval,
+    reason: 'no error-rate regression beyond tolerance',
+  };
 }
 
 /**
@@ -124,7 +143,13 @@ export function latencyCheck(baseline: ArmCounts, candidate: ArmCounts, config: 
   const b = histogramQuantile(baseline.latencyBuckets, LATENCY_QUANTILE);
   const c = histogramQuantile(candidate.latencyBuckets, LATENCY_QUANTILE);
   if (b === null || c === null || !(b > 0)) {
-    return { ...base, verdict: 'ERROR', estimate: null, interval: null, reason: 'latency histogram is empty' };
+    return {
+      ...base,
+      verdict: 'ERROR',
+      estimate: null,
+      interval: null,
+      reason: 'latency histogram is empty',
+    };
   }
   const ratio = c / b;
   const verdict = ratio > maxRatio ? 'FAIL' : 'PASS';
@@ -150,7 +175,11 @@ export function srmCheck(
   if (n.baseline + n.candidate === 0) {
     return { ...base, verdict: 'INCONCLUSIVE', estimate: null, reason: 'no requests in the window' };
   }
-  const result = sampleRatioMismatch([n.baseline, n.candidate], [1 - candidateWeight, candidateWeight], threshold);
+  const result = sampleRatioMismatch(
+    [n.baseline, n.candidate],
+    [1 - candidateWeight, candidateWeight],
+    threshold,
+  );
   return {
     ...base,
     verdict: result.flagged ? 'FAIL' : 'PASS',

@@ -20,7 +20,12 @@ const base: DecisionInput = {
 };
 
 function checks(errorRate: Verdict, latency: Verdict, opts: { latencyDryRun?: boolean } = {}): CheckResult[] {
-  const mk = (check: CheckResult['check'], verdict: Verdict, critical: boolean, dryRun = false): CheckResult => ({
+  const mk = (
+    check: CheckResult['check'],
+    verdict: Verdict,
+    critical: boolean,
+    dryRun = false,
+  ): CheckResult => ({
     check,
     verdict,
     critical,
@@ -79,7 +84,12 @@ const cases: Array<{
     verdicts: ['PASS', 'PASS'],
     decision: 'hold',
   },
-  { name: 'bake time not met → hold', input: { stepAgeSeconds: 299 }, verdicts: ['PASS', 'PASS'], decision: 'hold' },
+  {
+    name: 'bake time not met → hold',
+    input: { stepAgeSeconds: 299 },
+    verdicts: ['PASS', 'PASS'],
+    decision: 'hold',
+  },
   { name: 'ERROR within the limit → hold', verdicts: ['PASS', 'ERROR'], decision: 'hold', errors: 1 },
   {
     name: 'ERROR beyond the limit → pause',
@@ -88,7 +98,12 @@ const cases: Array<{
     decision: 'pause',
     errors: 3,
   },
-  { name: 'next step 100 → promote', input: { currentStep: 4 }, verdicts: ['PASS', 'PASS'], decision: 'promote' },
+  {
+    name: 'next step 100 → promote',
+    input: { currentStep: 4 },
+    verdicts: ['PASS', 'PASS'],
+    decision: 'promote',
+  },
   {
     name: 'promotion needs approval',
     input: { currentStep: 4, approvalBeforePromotion: true },
@@ -121,7 +136,12 @@ const cases: Array<{
     decision: 'rollback',
     failures: 3,
   },
-  { name: 'paused: passing checks hold', input: { state: 'paused' }, verdicts: ['PASS', 'PASS'], decision: 'hold' },
+  {
+    name: 'paused: passing checks hold',
+    input: { state: 'paused' },
+    verdicts: ['PASS', 'PASS'],
+    decision: 'hold',
+  },
 ];
 
 describe('decide', () => {

@@ -73,7 +73,10 @@ export function decide(input: DecisionInput, checks: readonly CheckResult[]): De
   const inconclusive = gating.filter((c) => c.verdict === 'INCONCLUSIVE');
   if (inconclusive.length > 0) {
     if (input.stepAgeSeconds >= input.maxStepDurationSeconds) {
-      return result('pause', `${names(inconclusive)} still inconclusive after ${input.maxStepDurationSeconds} s`);
+      return result(
+        'pause',
+        `${names(inconclusive)} still inconclusive after ${input.maxStepDurationSeconds} s`,
+      );
     }
     return result('hold', `inconclusive: ${names(inconclusive)}`);
   }
@@ -83,7 +86,10 @@ export function decide(input: DecisionInput, checks: readonly CheckResult[]): De
   const fewest = Math.min(input.samples.baseline, input.samples.candidate);
   if (fewest < input.minSamplesPerArm) {
     if (input.stepAgeSeconds >= input.maxStepDurationSeconds) {
-      return result('pause', `fewer than ${input.minSamplesPerArm} samples per arm after ${input.maxStepDurationSeconds} s`);
+      return result(
+        'pause',
+        `fewer than ${input.minSamplesPerArm} samples per arm after ${input.maxStepDurationSeconds} s`,
+      );
     }
     return result('hold', `samples: ${fewest} of ${input.minSamplesPerArm} per arm`);
   }
@@ -92,7 +98,12 @@ export function decide(input: DecisionInput, checks: readonly CheckResult[]): De
   const promoting = next === 100;
   // Promotion is an increase too, so approvalEachStep gates it as well.
   if (input.approvalEachStep || (promoting && input.approvalBeforePromotion)) {
-    return result('await_approval', `checks pass; ${promoting ? 'promotion' : `step to ${next} %`} needs approval`);
+    return result(
+      'await_approval',
+      `checks pass; ${promoting ? 'promotion' : `step to ${next} %`} needs approval`,
+    );
   }
-  return promoting ? result('promote', 'checks pass at the last step') : result('advance', `checks pass; step to ${next} %`);
+  return promoting
+    ? result('promote', 'checks pass at the last step')
+    : result('advance', `checks pass; step to ${next} %`);
 }

@@ -3,8 +3,8 @@ import {
   findActiveRollout,
   findRollout,
   insertRollout,
-  listRolloutTicks,
   listRollouts,
+  listRolloutTicks,
   listVersions,
   type RolloutRow,
   rolloutModelName,
@@ -23,7 +23,11 @@ import { type RolloutView, toRolloutView } from './view.ts';
  * Starts a rollout: validates the candidate against the model's active traffic, stores the rollout
  * and moves the candidate to the first step's weight, in one transaction with one audit row.
  */
-export function startRollout(deps: Deps, principal: Principal, input: StartRolloutInput): Promise<RolloutView> {
+export function startRollout(
+  deps: Deps,
+  principal: Principal,
+  input: StartRolloutInput,
+): Promise<RolloutView> {
   return runMutation(deps, principal, async (ctx) => {
     const state = await loadState(ctx.tx, input.model);
     const candidate = state.versions.find((v) => v.version === input.candidate);
@@ -40,7 +44,9 @@ export function startRollout(deps: Deps, principal: Principal, input: StartRollo
     // Checked under the model's row lock, so two starts cannot both pass; the unique index backs it.
     const existing = await findActiveRollout(ctx.tx, state.model.id);
     if (existing) {
-      throw new ConflictError(`model ${input.model} already has a ${existing.state} rollout (${existing.id})`);
+      throw new ConflictError(
+        `model ${input.model} already has a ${existing.state} rollout (${existing.id})`,
+      );
     }
     const row = await insertRollout(ctx.tx, {
       id: `ro_${randomBytes(8).toString('hex')}`,
@@ -76,7 +82,10 @@ export async function getRollout(deps: Deps, id: string, tickLimit = 20): Promis
   return toRolloutView(name, row, versions, ticks);
 }
 
-export async function listRolloutViews(deps: Deps, input: { model?: string; limit?: number }): Promise<RolloutView[]> {
+export async function listRolloutViews(
+  deps: Deps,
+  input: { model?: string; limit?: number },
+): Promise<RolloutView[]> {
   const model = input.model ? await requireModel(deps.db, input.model) : null;
   const rows = await listRollouts(deps.db, model?.id ?? null, input.limit ?? 50);
   const views: RolloutView[] = [];
@@ -101,7 +110,12 @@ const ALLOWED: Record<OperatorAction, RolloutRow['state'][]> = {
  * An operator's action on a rollout: approve (take the step waiting for approval), pause, resume
  * (restarting the step's clock and counters), abort (the candidate's traffic goes to 0).
  */
-export function actOnRollout(deps: Deps, principal: Principal, id: string, action: OperatorAction): Promise<RolloutView> {
+export function actOnRollout(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  action: OperatorAction,
+): Promise<RolloutView> {
   return runMutation(deps, principal, async (ctx) => {
     const peek = await findRollout(ctx.tx, id);
     if (!peek) throw new NotFoundError(`rollout ${id} not found`);
@@ -112,7 +126,9 @@ export function actOnRollout(deps: Deps, principal: Principal, id: string, actio
     const row = await findRollout(ctx.tx, id);
     if (!row) throw new NotFoundError(`rollout ${id} not found`);
     if (!ALLOWED[action].includes(row.state)) {
-      throw new ConflictError(`rollout ${id} is ${row.state}; ${action} needs ${ALLOWED[action].join(' or ')}`);
+      throw new ConflictError(
+        `rollout ${id} is ${row.state}; ${action} needs ${ALLOWED[action].join(' or ')}`,
+      );
     }
     await applyOperatorAction(ctx, modelName, row, action);
     return getRolloutIn(ctx, modelName, id);
@@ -148,7 +164,9 @@ async function applyOperatorAction(
       stateReason: reason,
     });
   } else if (action === 'abort') {
-    await moveRolloutTraffic(ctx, modelName, row, { kind: 'drain' }, 'rollout.abort', { step: row.current_step });
+    await moveRolloutTraffic(ctx, modelName, row, { kind: 'drain' }, 'rollout.abort', {
+      step: row.current_step,
+    });
     ok = await updateRolloutIfVersion(ctx.tx, row.id, row.version, { state: 'aborted', stateReason: reason });
   } else {
     const resume = action === 'resume';

@@ -91,7 +91,9 @@ export async function evaluateRollout(deps: Deps, row: RolloutRow): Promise<Eval
 /** The candidate's share of the two arms in the active revision (other versions left aside). */
 async function candidateShare(deps: Deps, row: RolloutRow, modelName: string): Promise<number> {
   const model = await findModelByName(deps.db, modelName);
-  const active = model?.active_revision ? await findRevision(deps.db, row.model_id, model.active_revision) : null;
+  const active = model?.active_revision
+    ? await findRevision(deps.db, row.model_id, model.active_revision)
+    : null;
   const weightOf = (id: string) => active?.weights.find((w) => w.versionId === id)?.weight ?? 0;
   const c = weightOf(row.candidate_version_id);
   const b = weightOf(row.baseline_version_id);
@@ -120,7 +122,8 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
   try {
     if (decision === 'hold') {
       await deps.db.transaction().execute(async (tx) => {
-        if (!(await updateRolloutIfVersion(tx, row.id, row.version, counters))) throw new StaleRolloutError(row.id);
+        if (!(await updateRolloutIfVersion(tx, row.id, row.version, counters)))
+          throw new StaleRolloutError(row.id);
         await insertRolloutTick(tx, tick(row.state));
       });
       return true;
@@ -129,10 +132,20 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
       if (decision === 'pause' || decision === 'await_approval') {
         const state = decision === 'pause' ? 'paused' : 'waiting_approval';
         await lockModelByName(ctx.tx, ev.modelName);
-        if (!(await updateRolloutIfVersion(ctx.tx, row.id, row.version, { ...counters, state, stateReason: reason }))) {
+        if (
+          !(await updateRolloutIfVersion(ctx.tx, row.id, row.version, {
+            ...counters,
+            state,
+            stateReason: reason,
+          }))
+        ) {
           throw new StaleRolloutError(row.id);
         }
-        await ctx.audit({ action: `rollout.${decision}`, target: ev.modelName, after: { rollout: row.id, reason } });
+        await ctx.audit({
+          action: `rollout.${decision}`,
+          target: ev.modelName,
+          after: { rollout: row.id, reason },
+        });
         await insertRolloutTick(ctx.tx, tick(state));
         return;
       }
@@ -165,7 +178,10 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
 }
 
 /** Reads, evaluates and applies one tick of a rollout; null when it is no longer active. */
-export async function tickRollout(deps: Deps, id: string): Promise<{ evaluation: Evaluation; applied: boolean } | null> {
+export async function tickRollout(
+  deps: Deps,
+  id: string,
+): Promise<{ evaluation: Evaluation; applied: boolean } | null> {
   const row = await findRollout(deps.db, id);
   if (!row || !['running', 'waiting_approval', 'paused'].includes(row.state)) return null;
   const evaluation = await evaluateRollout(deps, row);

@@ -33,11 +33,19 @@ export async function moveRolloutTraffic(
   const weights =
     move.kind === 'promote'
       ? [{ versionId: candidate, weight: 10000 }]
-      : canaryWeights(activeWeights(state), candidate, move.kind === 'drain' ? 0 : Math.round(move.percent * 100));
+      : canaryWeights(
+          activeWeights(state),
+          candidate,
+          move.kind === 'drain' ? 0 : Math.round(move.percent * 100),
+        );
   const audited: MutationContext = {
     ...ctx,
     audit: (entry) =>
-      ctx.audit({ ...entry, action: auditAction, after: { revision: entry.after, rollout: { id: rollout.id, ...detail } } }),
+      ctx.audit({
+        ...entry,
+        action: auditAction,
+        after: { revision: entry.after, rollout: { id: rollout.id, ...detail } },
+      }),
   };
   return applyRevision(audited, state, {
     action: move.kind === 'promote' ? 'promote' : 'canary',
