@@ -1,4 +1,5 @@
 import { findRollout, upsertRollups } from '@modelplane/db';
+import { decodeBucketMap } from '@modelplane/router';
 import { emptyHistogram, latencyBucket } from '@modelplane/stats';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,24 @@ async function auditActions(model: string): Promise<string[]> {
   return rows.map((r) => r.action);
 }
 
+/** For each of the model's revisions in order: which version id every routing bucket goes to. */
+async function bucketOwners(model: string): Promise<string[][]> {
+  const rows = await cp.deps.db
+    .selectFrom('routing_revisions as r')
+    .innerJoin('models as m', 'm.id', 'r.model_id')
+    .select(['r.weights', 'r.bucket_map'])
+    .where('m.name', '=', model)
+    .orderBy('r.revision')
+    .execute();
+  return rows.map((row) => {
+    const map = decodeBucketMap(
+      row.weights.map((w) => w.versionId),
+      row.bucket_map,
+    );
+    return [...map.buckets].map((i) => map.versions[i] ?? '');
+  });
+}
+
 describe('rollouts', () => {
   it('starts at the first step, advances on passing checks, then promotes; a stale transition changes nothing', async () => {
     const started = await startOn('ramp', [10, 50, 100]);
@@ -119,6 +138,24 @@ describe('rollouts', () => {
     const advanced = await cp.admin.rollouts.get.query({ id: started.id });
     expect(advanced.currentStep).toBe(1);
     expect(advanced.ticks[0]?.decision).toBe('advance');
+
+    // Sticky ramp: from 10 % to 50 % every bucket the candidate had stays with it; only baseline
+    // buckets move, and only to the candidate.
+    const owners = await bucketOwners('ramp');
+    const [atTen, atFifty] = owners.slice(-2);
+    const candidateId = (
+      await cp.deps.db
+        .selectFrom('model_versions')
+        .select('id')
+        .where('version', '=', '2.0.0')
+        .where('model_id', '=', before?.model_id ?? '')
+        .executeTakeFirstOrThrow()
+    ).id;
+    atTen?.forEach((owner, bucket) => {
+      if (owner === candidateId) expect(atFifty?.[bucket]).toBe(candidateId);
+      else if (atFifty?.[bucket] !== owner) expect(atFifty?.[bucket]).toBe(candidateId);
+    });
+    expect(atFifty?.filter((o) => o === candidateId)).toHaveLength(5000);
 
     // A controller that read the row before the advance (a stale leader) applies its evaluation again.
     const revisions = await cp.admin.traffic.history.query({ model: 'ramp' });
