@@ -202,6 +202,20 @@ describe('rollouts', () => {
     expect(await tickRollout(cp.deps, started.id)).toBeNull();
   });
 
+  it('rolls back a latency regression (not critical) after failureLimit consecutive ticks', async () => {
+    const started = await startOn('slow', [10, 100]);
+    await stepStartedAt(started.id, 5);
+    await feed('slow', '1.0.0', 3, 9000, 0, 10);
+    await feed('slow', '2.0.0', 3, 1000, 0, 30); // p99 3× the baseline's, allowed 1.5×
+    const first = await tickRollout(cp.deps, started.id);
+    expect(first?.evaluation.checks.find((c) => c.check === 'latency_p99')?.verdict).toBe('FAIL');
+    expect(first?.evaluation.result).toMatchObject({ decision: 'hold', consecutiveFailures: 1 });
+    expect(await candidateWeight('slow')).toBe(1000);
+    const second = await tickRollout(cp.deps, started.id);
+    expect(second?.evaluation.result).toMatchObject({ decision: 'rollback', consecutiveFailures: 2 });
+    expect(await candidateWeight('slow')).toBe(0);
+  });
+
   it('holds a candidate without traffic, idempotently, and refuses manual traffic changes meanwhile', async () => {
     const started = await startOn('idle', [5, 100]);
     await stepStartedAt(started.id, 30);
