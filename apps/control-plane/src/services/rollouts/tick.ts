@@ -3,6 +3,7 @@ import {
   findRevision,
   findRollout,
   insertRolloutTick,
+  listVersions,
   lockModelByName,
   type RolloutRow,
   rolloutModelName,
@@ -47,18 +48,10 @@ export async function evaluateRollout(deps: Deps, row: RolloutRow): Promise<Eval
   const warm = stepStart.getTime() + checksConfig.warmupSeconds * 1000;
   const windowStart = new Date(Math.ceil(warm / MINUTE) * MINUTE);
   const windowEnd = new Date(Math.max(windowStart.getTime(), Math.floor(now.getTime() / MINUTE) * MINUTE));
-  const label = async (versionId: string) =>
-    (
-      await deps.db
-        .selectFrom('model_versions')
-        .select('version')
-        .where('id', '=', versionId)
-        .executeTakeFirst()
-    )?.version ?? versionId;
-  const [baselineLabel, candidateLabel] = [
-    await label(row.baseline_version_id),
-    await label(row.candidate_version_id),
-  ];
+  const versions = await listVersions(deps.db, row.model_id);
+  const label = (id: string) => versions.find((v) => v.id === id)?.version ?? id;
+  const baselineLabel = label(row.baseline_version_id);
+  const candidateLabel = label(row.candidate_version_id);
   const rollup = (version: string) =>
     windowRollup(deps.db, modelName, version, windowStart, windowEnd, LATENCY_BUCKET_COUNT);
   const baseline = await rollup(baselineLabel);
