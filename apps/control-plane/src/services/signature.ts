@@ -1,6 +1,7 @@
-import { type Executor, readArtifact } from '@modelplane/db';
+import { type Executor, findArtifact, readArtifact, readArtifactChunks } from '@modelplane/db';
 import type { OipDatatype, TensorSignature, VersionSignature } from '@modelplane/schemas';
 import type { InferenceSession } from 'onnxruntime-node';
+import { readGraphSignature } from './onnx-graph-io.ts';
 
 /** The signature, or why it could not be read (a short reason, safe to show the caller). */
 export type SignatureResult = { ok: true; signature: VersionSignature } | { ok: false; reason: string };
@@ -24,6 +25,13 @@ const DATATYPE_BY_ORT_TYPE: Record<string, OipDatatype> = {
 const ARTIFACT_URI = /^artifact:\/\/([0-9a-f]{64})$/;
 
 /**
+ * Up to this size a session is the most faithful reader (the replicas use the same runtime). Beyond
+ * it a session would cost the control plane several times the model in memory at every registration,
+ * so the declared graph inputs and outputs are read from the protobuf stream instead.
+ */
+export const SESSION_SIGNATURE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
  * Reads the tensor signature of an uploaded ONNX artifact (`artifact://<sha256>`) the way replicas
  * will see it: onnxruntime-node creates a session from the stored bytes and reports each input's and
  * output's name, element type and dims (symbolic dims become -1). Other URIs are not read: the
@@ -34,6 +42,9 @@ export async function readArtifactSignature(db: Executor, uri: string): Promise<
   if (digest === undefined) {
     return { ok: false, reason: 'only an uploaded artifact (artifact://, e.g. from --file) is read here' };
   }
+  const info = await findArtifact(db, digest);
+  if (info === undefined) return { ok: false, reason: `artifact://${digest} has not been uploaded` };
+  if (info.sizeBytes > SESSION_SIGNATURE_MAX_BYTES) return readGraphSignature(readArtifactChunks(db, digest));
   const bytes = await readArtifact(db, digest);
   if (bytes === undefined) return { ok: false, reason: `artifact://${digest} has not been uploaded` };
   // Loaded on first use: a control plane that never reads a model never maps the native runtime.

@@ -7,6 +7,7 @@ import {
   demo,
   featureTensor,
   fileArtifact,
+  LOCAL_ACCESS,
   onnxVersion,
   recordingLogger,
   tempDir,
@@ -59,6 +60,7 @@ function hangingManager() {
     // Far beyond the test's timeout: only the close bound can end the wait.
     remote: { loadTimeoutMs: 600_000 },
     defaultTimeoutMs: 600_000,
+    ...LOCAL_ACCESS,
   });
   return { manager, logger };
 }

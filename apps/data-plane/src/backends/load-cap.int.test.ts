@@ -5,6 +5,7 @@ import {
   directRun,
   featureTensor,
   fileArtifact,
+  LOCAL_ACCESS,
   onnxVersion,
   recordingLogger,
   tempDir,
@@ -41,6 +42,7 @@ function manager(maxLoadedVersions: number) {
     logger,
     stats,
     maxLoadedVersions,
+    ...LOCAL_ACCESS,
   });
   managers.push(created);
   const loaded = () => stats.loaded().routed + stats.loaded().onDemand;

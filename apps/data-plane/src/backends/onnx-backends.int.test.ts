@@ -130,7 +130,9 @@ describe('artifact integrity', () => {
     expect((error as Error).message).toContain(version.ref);
     // Viewers see the registered digest only; the digest of what the URI held goes to the log.
     const actual = createHash('sha256').update(bytes).digest('hex');
-    expect((error as Error).message).toContain(`its bytes do not hash to ${entry.sha256}`);
+    expect((error as Error).message).toContain(
+      `failed sha256 verification (registered sha256 ${entry.sha256})`,
+    );
     expect((error as Error).message).not.toContain(actual);
     expect(logger.records.some((r) => 'actualSha256' in r.obj && r.obj.actualSha256 === actual)).toBe(true);
     const state = manager.state(version.id);
