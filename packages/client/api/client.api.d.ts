@@ -936,10 +936,10 @@ export type AppRouter = TRPCBuiltRouter<{
 						mean: number;
 					} | null;
 					version: string;
-					requests: number;
 					weight: number | null;
-					baseline: boolean;
+					requests: number;
 					errorRate: number | null;
+					baseline: boolean;
 					cacheHitRate: number | null;
 					latencyMs: {
 						p50: number;
@@ -1018,8 +1018,8 @@ export type AppRouter = TRPCBuiltRouter<{
 					flagged: boolean;
 					minArmUnits: number;
 				}[];
-				baseline: string | null;
 				alpha: number;
+				baseline: string | null;
 				sequentialTuning: number;
 				feedback: {
 					matchedRequests: number;
@@ -1152,6 +1152,347 @@ export type AppRouter = TRPCBuiltRouter<{
 				meta: object;
 			}>;
 		};
+	};
+	rollouts: {
+		start: TRPCMutationProcedure<{
+			input: {
+				model: string;
+				candidate: string;
+				steps?: number[] | undefined;
+				minBakeSeconds?: number | undefined;
+				minSamplesPerArm?: number | undefined;
+				tickIntervalSeconds?: number | undefined;
+				checks?: {
+					errorRate?: {
+						tolerance?: number | undefined;
+						ceiling?: number | undefined;
+						alpha?: number | undefined;
+						critical?: boolean | undefined;
+						dryRun?: boolean | undefined;
+					} | undefined;
+					latency?: {
+						maxRatio?: number | undefined;
+						minTailSamples?: number | undefined;
+						maxCacheHitShare?: number | undefined;
+						critical?: boolean | undefined;
+						dryRun?: boolean | undefined;
+					} | undefined;
+					srm?: {
+						pThreshold?: number | undefined;
+					} | undefined;
+					warmupSeconds?: number | undefined;
+					failureLimit?: number | undefined;
+					errorLimit?: number | undefined;
+					maxStepDurationSeconds?: number | undefined;
+				} | undefined;
+				approvalBeforePromotion?: boolean | undefined;
+				approvalEachStep?: boolean | undefined;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
+		get: TRPCQueryProcedure<{
+			input: {
+				id: string;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
+		list: TRPCQueryProcedure<{
+			input: {
+				model?: string | undefined;
+				limit?: number | undefined;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			}[];
+			meta: object;
+		}>;
+		approve: TRPCMutationProcedure<{
+			input: {
+				id: string;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
+		pause: TRPCMutationProcedure<{
+			input: {
+				id: string;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
+		resume: TRPCMutationProcedure<{
+			input: {
+				id: string;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
+		abort: TRPCMutationProcedure<{
+			input: {
+				id: string;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
 	};
 }>;
 /** The typed tRPC client for the control plane's `AppRouter`. */
