@@ -32,29 +32,7 @@ export async function putArtifact(
   createdBy: string,
 ): Promise<StoredArtifact> {
   const digest = createHash('sha256').update(bytes).digest('hex');
-  const sizeBytes = bytes.byteLength;
-  if (await artifactExists(db, digest)) return { digest, sizeBytes, created: false };
-  const chunkCount = Math.ceil(sizeBytes / ARTIFACT_CHUNK_BYTES);
-  const write = async (tx: Executor): Promise<boolean> => {
-    // A concurrent upload of the same digest blocks here until it commits, then inserts nothing.
-    const inserted = await tx
-      .insertInto('artifacts')
-      .values({ digest, size_bytes: sizeBytes, chunk_count: chunkCount, created_by: createdBy })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .returning('digest')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    for (let seq = 0; seq < chunkCount; seq++) {
-      const start = seq * ARTIFACT_CHUNK_BYTES;
-      const end = Math.min(start + ARTIFACT_CHUNK_BYTES, sizeBytes);
-      // A Buffer view over the same memory: node-postgres sends Buffers as bytea without copying twice.
-      const data = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
-      await tx.insertInto('artifact_chunks').values({ digest, seq, data }).execute();
-    }
-    return true;
-  };
-  const created = db.isTransaction ? await write(db) : await db.transaction().execute(write);
-  return { digest, sizeBytes, created };
+  return putArtifactStream(db, { digest, sizeBytes: bytes.byteLength }, [bytes], createdBy);
 }
 
 /** Bytes streamed into {@link putArtifactStream} did not match the digest or size the caller gave. */
@@ -74,13 +52,14 @@ export class ArtifactContentMismatchError extends Error {
 export async function putArtifactStream(
   db: Executor,
   expected: { digest: string; sizeBytes: number },
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   createdBy: string,
 ): Promise<StoredArtifact> {
   const { digest, sizeBytes } = expected;
   if (await artifactExists(db, digest)) return { digest, sizeBytes, created: false };
   const chunkCount = Math.ceil(sizeBytes / ARTIFACT_CHUNK_BYTES);
   const write = async (tx: Executor): Promise<boolean> => {
+    // A concurrent upload of the same digest blocks here until it commits, then inserts nothing.
     const inserted = await tx
       .insertInto('artifacts')
       .values({ digest, size_bytes: sizeBytes, chunk_count: chunkCount, created_by: createdBy })
@@ -112,7 +91,10 @@ export async function putArtifactStream(
 }
 
 /** Regroups a byte stream into `size`-byte Buffers (the last one shorter). */
-async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+async function* rechunk(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const piece of source) {
