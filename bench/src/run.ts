@@ -10,6 +10,7 @@ import { runHttpTargets } from './scenarios/http-runner.ts';
 import { type PropagationResult, runPropagation } from './scenarios/propagation.ts';
 import { type RouterResult, runRouter } from './scenarios/router.ts';
 import { prepareServing } from './scenarios/serving.ts';
+import { type PathProfile, profileStages } from './scenarios/stages.ts';
 import type { BenchSettings, HttpResults, NotRun, ScenarioContext } from './scenarios/types.ts';
 
 /** The scenario groups a run can be limited to. */
@@ -41,6 +42,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
   let http: HttpResults = new Map();
   let propagation: PropagationResult | null = null;
   let router: RouterResult | null = null;
+  let stages: PathProfile[] | null = null;
   const attempt = async (scenario: string, fn: () => Promise<void>) => {
     try {
       await fn();
@@ -72,6 +74,9 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
         notRun.push(...serving.notRun);
         try {
           http = await runHttpTargets(ctx, serving.targets);
+          await attempt('where the time goes (profile)', async () => {
+            stages = await profileStages(ctx, serving.stack);
+          });
         } finally {
           await serving.stop();
         }
@@ -102,6 +107,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     http: rows,
     propagation,
     router,
+    stages,
     targets: evaluateTargets(rows, propagation, router),
     notRun: [...notRun, ...featureGaps(rows)].sort((a, b) => a.scenario - b.scenario),
     failures,

@@ -1,3 +1,4 @@
+import type { PathProfile } from '../scenarios/stages.ts';
 import type { TimingSummary } from '../scenarios/stats.ts';
 import type { BenchReport, HttpRow } from './types.ts';
 
@@ -109,6 +110,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
+  if (report.stages) out.push(...stagesSection(report.stages));
   out.push('### Targets', '');
   out.push(
     ...table(
@@ -130,4 +132,59 @@ export function renderMarkdown(report: BenchReport): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Stages under this share of the main thread's time are summed into one row. */
+const MINOR_SHARE = 0.02;
+
+function stagesSection(paths: PathProfile[]): string[] {
+  const out = ['### Where the time goes (profile of the data plane, µs per 2xx response)', ''];
+  out.push(
+    'A data plane of its own ran under `node --cpu-prof` while the inference and cache-hit loads ran',
+    'against it; each sample of its main thread is charged to the innermost Modelplane source folder on',
+    'its stack (time in Zod, prom-client or Fastify called from our code counts where it was called),',
+    'or to the library or runtime when no Modelplane frame is on the stack. "Other threads" is the',
+    "process's CPU from /proc minus the main thread's: ONNX Runtime's own threads, libuv's pool, V8's",
+    'background GC and compiler. Profiling itself adds a few percent.',
+    '',
+  );
+  for (const path of paths) {
+    const rows: string[][] = [];
+    let minor = 0;
+    let minorCount = 0;
+    for (const s of path.stages) {
+      if (s.usPerRequest < MINOR_SHARE * path.mainThreadUsPerRequest) {
+        minor += s.usPerRequest;
+        minorCount += 1;
+      } else {
+        rows.push([s.stage, n(s.usPerRequest, 1), pct(s.usPerRequest, path.serverCpuUsPerRequest)]);
+      }
+    }
+    if (minorCount > 0) {
+      rows.push([
+        `${minorCount} other stages (each < 2 %)`,
+        n(minor, 1),
+        pct(minor, path.serverCpuUsPerRequest),
+      ]);
+    }
+    const otherThreads = path.serverCpuUsPerRequest - path.mainThreadUsPerRequest;
+    rows.push([
+      '**main thread, total**',
+      n(path.mainThreadUsPerRequest, 1),
+      pct(path.mainThreadUsPerRequest, path.serverCpuUsPerRequest),
+    ]);
+    rows.push(['other threads', n(otherThreads, 1), pct(otherThreads, path.serverCpuUsPerRequest)]);
+    rows.push(['**server CPU (from /proc)**', n(path.serverCpuUsPerRequest, 1), '100 %']);
+    out.push(
+      `${path.label} (${path.requests} responses)`,
+      '',
+      ...table(['stage', 'µs/req', 'share'], rows),
+      '',
+    );
+  }
+  return out;
+}
+
+function pct(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(0)} %` : '—';
 }

@@ -1,6 +1,7 @@
 import type { RoundFigures } from '../harness/measure.ts';
 import type { PropagationResult } from '../scenarios/propagation.ts';
 import type { RouterResult } from '../scenarios/router.ts';
+import type { PathProfile } from '../scenarios/stages.ts';
 import type { BenchSettings, NotRun } from '../scenarios/types.ts';
 
 /** One HTTP configuration as reported, with ratios against the floor measured in the same run. */
@@ -56,6 +57,8 @@ export interface BenchReport {
   http: HttpRow[];
   propagation: PropagationResult | null;
   router: RouterResult | null;
+  /** Where a request's server CPU goes, per stage, from a profile of the data plane. */
+  stages: PathProfile[] | null;
   targets: TargetRow[];
   notRun: NotRun[];
   failures: ScenarioFailure[];

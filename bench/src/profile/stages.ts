@@ -1,0 +1,113 @@
+// "Where the time goes": attributes a V8 CPU profile's samples to stages of the request path.
+// A sample belongs to the innermost Modelplane source file on its stack (so time in Zod or
+// prom-client called from the validation or telemetry code counts there); samples with no
+// Modelplane frame belong to the library or runtime at the top of the stack.
+import type { SourceLookup } from './source-map.ts';
+
+/** The parts of a `.cpuprofile` (V8's format, written by `node --cpu-prof`) read here. */
+export interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }[];
+  /** Microseconds on the machine's monotonic clock (the same as `process.hrtime`). */
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A window of the monotonic clock in microseconds, e.g. one measured load run. */
+export interface TimeWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** Main-thread time per stage inside a window. */
+export interface StageTimes {
+  /** Microseconds by stage, idle excluded. */
+  byStage: Map<string, number>;
+  /** Microseconds the main thread was idle (waiting in the event loop). */
+  idleUs: number;
+  busyUs: number;
+}
+
+/**
+ * Names a source path from the bundle's source map (`../src/routes/predict.ts`,
+ * `../../../packages/db/src/x.ts`) as a stage: the app's top folder or file, or the workspace
+ * package. Null when it is not Modelplane code.
+ */
+export function stageOfSource(source: string, app: string): string | null {
+  if (source.includes('node_modules/')) return null;
+  const pkg = /(?:^|\/)packages\/([^/]+)\/src\//.exec(source);
+  if (pkg) return `@modelplane/${pkg[1]}`;
+  const own = /(?:^|\/)src\/(.+)$/.exec(source);
+  if (!own?.[1]) return null;
+  const [first, ...rest] = own[1].split('/');
+  return `${app} ${rest.length > 0 ? `${first}/` : first}`;
+}
+
+/** The library (npm package), `node:` internals or V8 pseudo-frame a frame belongs to. */
+export function libraryOf(url: string, functionName: string): string {
+  if (functionName === '(garbage collector)') return 'garbage collection';
+  if (functionName === '(program)') return 'V8 / native, no JS frame';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(url);
+  if (pkg) return `lib ${pkg[1]}`;
+  if (url.startsWith('node:')) return 'node internals (http, net, streams, timers)';
+  return 'native / builtins';
+}
+
+/**
+ * Self time of each stage for the samples inside `window` (all when omitted). `bundle` says which
+ * frames are the app bundle's (`url`), and its source map maps their positions to sources.
+ */
+export function stageTimes(
+  profile: CpuProfile,
+  bundle: { url: string; app: string; lookup: SourceLookup },
+  window?: TimeWindow,
+): StageTimes {
+  const parent = new Map<number, number>();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+
+  const frameStage = (id: number): string | null => {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame || frame.url !== bundle.url) return null;
+    const source = bundle.lookup.sourceAt(frame.lineNumber, frame.columnNumber);
+    return source ? stageOfSource(source, bundle.app) : null;
+  };
+  const memo = new Map<number, string>();
+  const stageOf = (leaf: number): string => {
+    const known = memo.get(leaf);
+    if (known !== undefined) return known;
+    let stage: string | null = null;
+    for (let id: number | undefined = leaf; id !== undefined && stage === null; id = parent.get(id)) {
+      stage = frameStage(id);
+    }
+    const frame = byId.get(leaf)?.callFrame;
+    const result = stage ?? (frame ? libraryOf(frame.url, frame.functionName) : 'unknown');
+    memo.set(leaf, result);
+    return result;
+  };
+
+  const byStage = new Map<string, number>();
+  let idleUs = 0;
+  let busyUs = 0;
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    // Each delta is the time since the previous sample, so it is charged to this sample's frame.
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
+    const id = profile.samples[i] ?? -1;
+    if (byId.get(id)?.callFrame.functionName === '(idle)') {
+      idleUs += delta;
+      continue;
+    }
+    const stage = stageOf(id);
+    byStage.set(stage, (byStage.get(stage) ?? 0) + delta);
+    busyUs += delta;
+  }
+  return { byStage, idleUs, busyUs };
+}
