@@ -13,6 +13,7 @@ import { runHttpTargets } from './scenarios/http-runner.ts';
 import { runPropagation } from './scenarios/propagation.ts';
 import { runRouter } from './scenarios/router.ts';
 import { prepareServing } from './scenarios/serving.ts';
+import { type PathProfile, profileStages } from './scenarios/stages.ts';
 import type { HttpResults, ScenarioContext } from './scenarios/types.ts';
 import { countLegacyLogRows } from './servers/legacy/legacy-schema.ts';
 import { SMOKE_SETTINGS } from './settings.ts';
@@ -23,6 +24,7 @@ const REFERENCE_SERVERS = new Set(['floor', 'onnx-minimal', 'legacy']);
 let env: BenchEnvironment;
 let ctx: ScenarioContext;
 let http: HttpResults = new Map();
+let stages: PathProfile[] = [];
 
 beforeAll(async () => {
   env = await openEnvironment(layout);
@@ -45,8 +47,18 @@ describe('bench smoke', () => {
     const serving = await prepareServing(ctx);
     try {
       http = await runHttpTargets(ctx, serving.targets);
+      stages = await profileStages(ctx, serving.stack);
     } finally {
       await serving.stop();
+    }
+    // The profile found the data plane's own code on both paths, and its stages add up to the
+    // main thread's total.
+    expect(stages.map((p) => p.id)).toEqual(['inference', 'cache-hit']);
+    for (const path of stages) {
+      expect(path.requests).toBeGreaterThan(0);
+      expect(path.stages.some((s) => s.stage.startsWith('data-plane ') && s.usPerRequest > 0)).toBe(true);
+      const sum = path.stages.reduce((total, s) => total + s.usPerRequest, 0);
+      expect(sum).toBeCloseTo(path.mainThreadUsPerRequest, 3);
     }
     const ids = [
       'floor',
@@ -103,10 +115,11 @@ describe('bench smoke', () => {
     expect(result.allReplicas.max).toBeLessThanOrEqual(result.allReplicasPolled.max + 5);
 
     const rows = httpRows(http);
-    const report = { http: rows, propagation: result, router: null, notRun: [], failures: [] };
+    const report = { http: rows, propagation: result, router: null, stages, notRun: [], failures: [] };
     const targets = evaluateTargets(rows, result, null);
     expect(targets.map((t) => t.scenario)).toEqual(expect.arrayContaining([3, 5, 6]));
     const markdown = renderMarkdown({ ...report, targets } as unknown as BenchReport);
     expect(markdown).toMatch(/\| HTTP floor: bare Fastify echo +\| /);
+    expect(markdown).toMatch(/### Where the time goes/);
   });
 });

@@ -75,3 +75,59 @@ describe('stageTimes on a real profile of a bundled program', () => {
     expect(before.busyUs).toBe(0);
   });
 });
+
+describe('stageTimes attribution rules', () => {
+  // A hand-made profile: root → hook (our overload/ code) → fastify → node internals (leaf), and
+  // root → validation (ours) → zod (leaf). 1 ms per sample.
+  const bundleUrl = 'file:///app/dist/main.js';
+  const frame = (functionName: string, url: string, lineNumber = 0) => ({
+    functionName,
+    url,
+    lineNumber,
+    columnNumber: 0,
+  });
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', ''), children: [2, 5, 7, 8] },
+      { id: 2, callFrame: frame('onRequest', bundleUrl, 0), children: [3] },
+      {
+        id: 3,
+        callFrame: frame(
+          'runHooks',
+          'file:///x/node_modules/.pnpm/fastify@5/node_modules/fastify/lib/hooks.js',
+        ),
+        children: [4],
+      },
+      { id: 4, callFrame: frame('writeHead', 'node:_http_server') },
+      { id: 5, callFrame: frame('validate', bundleUrl, 1), children: [6] },
+      { id: 6, callFrame: frame('parse', 'file:///x/node_modules/.pnpm/zod@4/node_modules/zod/index.js') },
+      { id: 7, callFrame: frame('(idle)', '') },
+      { id: 8, callFrame: frame('(garbage collector)', '') },
+    ],
+    startTime: 0,
+    endTime: 7000,
+    samples: [4, 4, 6, 6, 6, 7, 8],
+    timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000, 1000],
+  };
+  const lookup = new SourceLookup({
+    sources: ['../src/overload/lifecycle.ts', '../src/validation/stage.ts'],
+    // line 0 → source 0, line 1 → source 1 (segments: column 0, source delta, line, column)
+    mappings: 'AAAA;ACAA',
+  });
+
+  it('charges framework work under our hook to the framework, and library work to our caller', () => {
+    const times = stageTimes(profile, { url: bundleUrl, app: 'dp', lookup });
+    expect(Object.fromEntries(times.byStage)).toEqual({
+      'HTTP framework (Fastify and its parts)': 2000,
+      'dp validation/': 3000,
+      'garbage collection': 1000,
+    });
+    expect(times.idleUs).toBe(1000);
+    expect(times.busyUs).toBe(6000);
+  });
+
+  it('keeps only the samples inside the window', () => {
+    const times = stageTimes(profile, { url: bundleUrl, app: 'dp', lookup }, { fromUs: 2500, toUs: 5000 });
+    expect(Object.fromEntries(times.byStage)).toEqual({ 'dp validation/': 3000 });
+  });
+});

@@ -1,7 +1,8 @@
 // "Where the time goes": attributes a V8 CPU profile's samples to stages of the request path.
-// A sample belongs to the innermost Modelplane source file on its stack (so time in Zod or
-// prom-client called from the validation or telemetry code counts there); samples with no
-// Modelplane frame belong to the library or runtime at the top of the stack.
+// Walking from the sampled frame towards the root, the first Modelplane source file names the
+// stage (so time in Zod or prom-client called from the validation or telemetry code counts
+// there), unless a frame of the HTTP framework comes first (then it is the framework's time);
+// samples with neither belong to the library or runtime they were taken in.
 import type { SourceLookup } from './source-map.ts';
 
 /** The parts of a `.cpuprofile` (V8's format, written by `node --cpu-prof`) read here. */
@@ -48,6 +49,20 @@ export function stageOfSource(source: string, app: string): string | null {
   return `${app} ${rest.length > 0 ? `${first}/` : first}`;
 }
 
+/** The stage of samples inside the HTTP framework. */
+export const HTTP_FRAMEWORK = 'HTTP framework (Fastify and its parts)';
+
+// Fastify calls our hooks with a `done` callback that runs the rest of its pipeline (body parsing,
+// serialization, the socket write) beneath our frame. Walking from a sample towards the root, a
+// framework frame therefore ends the walk: the framework is doing its own work, whichever of our
+// hooks happens to sit above it.
+const FRAMEWORK =
+  /node_modules\/(?:fastify|@fastify\/[^/]+|find-my-way|avvio|fast-json-stringify|secure-json-parse|light-my-request|fastq|toad-cache|fast-querystring)\/(?!.*node_modules\/)/;
+
+function isFramework(url: string): boolean {
+  return FRAMEWORK.test(url);
+}
+
 /** The library (npm package), `node:` internals or V8 pseudo-frame a frame belongs to. */
 export function libraryOf(url: string, functionName: string): string {
   if (functionName === '(garbage collector)') return 'garbage collection';
@@ -71,11 +86,16 @@ export function stageTimes(
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
-  const frameStage = (id: number): string | null => {
+  // What a frame says about the sample: a Modelplane stage, the HTTP framework, or nothing (keep
+  // walking towards the root).
+  const frameVerdict = (id: number): string | null => {
     const frame = byId.get(id)?.callFrame;
-    if (!frame || frame.url !== bundle.url) return null;
-    const source = bundle.lookup.sourceAt(frame.lineNumber, frame.columnNumber);
-    return source ? stageOfSource(source, bundle.app) : null;
+    if (!frame) return null;
+    if (frame.url === bundle.url) {
+      const source = bundle.lookup.sourceAt(frame.lineNumber, frame.columnNumber);
+      return source ? stageOfSource(source, bundle.app) : null;
+    }
+    return isFramework(frame.url) ? HTTP_FRAMEWORK : null;
   };
   const memo = new Map<number, string>();
   const stageOf = (leaf: number): string => {
@@ -83,7 +103,7 @@ export function stageTimes(
     if (known !== undefined) return known;
     let stage: string | null = null;
     for (let id: number | undefined = leaf; id !== undefined && stage === null; id = parent.get(id)) {
-      stage = frameStage(id);
+      stage = frameVerdict(id);
     }
     const frame = byId.get(leaf)?.callFrame;
     const result = stage ?? (frame ? libraryOf(frame.url, frame.functionName) : 'unknown');
