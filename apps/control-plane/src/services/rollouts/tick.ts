@@ -17,6 +17,7 @@ import type { Principal } from '../../auth.ts';
 import type { Deps } from '../../deps.ts';
 import { runMutation } from '../mutation.ts';
 import { type CheckResult, runChecks } from './checks.ts';
+import { evaluateConversion } from './conversion-check.ts';
 import { type DecisionResult, decide } from './decide.ts';
 import { moveRolloutTraffic, StaleRolloutError } from './traffic-step.ts';
 
@@ -57,7 +58,16 @@ export async function evaluateRollout(deps: Deps, row: RolloutRow): Promise<Eval
   const baseline = await rollup(baselineLabel);
   const candidate = await rollup(candidateLabel);
   const share = await candidateShare(deps, row, modelName);
-  const checks = runChecks(baseline, candidate, share, checksConfig);
+  const comparisons = runChecks(baseline, candidate, share, checksConfig);
+  const conversion = await evaluateConversion(
+    deps.db,
+    modelName,
+    { baseline: baselineLabel, candidate: candidateLabel },
+    { start: windowStart, end: windowEnd },
+    checksConfig.conversion,
+    comparisons,
+  );
+  const checks = [...comparisons, ...conversion];
   const options = row.options as { approvalBeforePromotion?: boolean; approvalEachStep?: boolean };
   const result = decide(
     {
