@@ -123,3 +123,18 @@ export const PromoteNowInputSchema = z
   .object({ model: ModelNameSchema, reason: z.string().trim().min(1).max(500) })
   .strict();
 export type PromoteNowInput = z.infer<typeof PromoteNowInputSchema>;
+
+/** What a rollout tells the alert webhook: lifecycle events, and alerts (`rollout.srm`, a controller's pause). */
+export const ROLLOUT_EVENT_KINDS = [
+  'rollout.start',
+  'rollout.step',
+  'rollout.await_approval',
+  'rollout.pause',
+  'rollout.resume',
+  'rollout.rollback',
+  'rollout.promote',
+  'rollout.promote_now',
+  'rollout.abort',
+  'rollout.srm',
+] as const;
+export type RolloutEventKind = (typeof ROLLOUT_EVENT_KINDS)[number];
