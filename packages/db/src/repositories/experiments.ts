@@ -67,27 +67,27 @@ export async function versionOutcomes(
       WHERE model = ${model} AND ${exposedSince}
         AND NOT pinned AND assigned_version IS NOT NULL
     ),
-    outcomes AS (
-      SELECT f.request_id,
+    -- One row per request with its feedback joined straight from the table (by its request_id
+    -- index), so the plan stays a hash or an index join whatever the planner thinks of the CTE.
+    requests AS (
+      SELECT e.assigned_version AS version, e.unit,
         bool_or(f.value > 0) FILTER (WHERE f.kind = 'conversion') AS converted,
-        (array_agg(f.value ORDER BY f.received_at DESC, f.id DESC) FILTER (WHERE f.kind = 'value'))[1] AS value
-      FROM prediction_feedback f
-      WHERE EXISTS (
-          SELECT 1 FROM exposures e WHERE e.request_id = f.request_id ${attributed}
-        )
+        (array_agg(f.value ORDER BY f.received_at DESC, f.id DESC) FILTER (WHERE f.kind = 'value'))[1] AS value,
+        count(f.id) > 0 AS has_feedback
+      FROM exposures e
+      LEFT JOIN prediction_feedback f ON f.request_id = e.request_id
         -- Feedback counts only for the model it names (or any, when it names none).
-        AND (f.model IS NULL OR f.model = ${model})
-      GROUP BY f.request_id
+        AND (f.model IS NULL OR f.model = ${model}) ${attributed}
+      GROUP BY e.assigned_version, e.unit, e.request_id
     ),
     units AS (
-      SELECT e.assigned_version AS version, e.unit,
-        coalesce(bool_or(o.converted), false) AS converted,
-        bool_or(o.converted IS NOT NULL) AS has_conversion,
-        coalesce(sum(o.value), 0) AS value,
-        bool_or(o.value IS NOT NULL) AS has_value,
-        count(o.request_id) AS requests_fb
-      FROM exposures e LEFT JOIN outcomes o ON o.request_id = e.request_id
-      GROUP BY e.assigned_version, e.unit
+      SELECT version, unit,
+        coalesce(bool_or(converted), false) AS converted,
+        bool_or(converted IS NOT NULL) AS has_conversion,
+        coalesce(sum(value), 0) AS value,
+        bool_or(value IS NOT NULL) AS has_value,
+        count(*) FILTER (WHERE has_feedback) AS requests_fb
+      FROM requests GROUP BY version, unit
     )
     SELECT version,
       count(*)::int8 AS units,
