@@ -51,10 +51,17 @@ export function rolloutFixtures(cp: Harness, T: number) {
         .execute();
     },
 
-    /** One minute of rollups for a version, as a data plane flushes it: all requests at 10 ms. */
-    async feed(model: string, version: string, minutesAgo: number, requests: number, errors: number) {
+    /** One minute of rollups for a version, as a data plane flushes it: all requests at `ms`. */
+    async feed(
+      model: string,
+      version: string,
+      minutesAgo: number,
+      requests: number,
+      errors: number,
+      ms = 10,
+    ) {
       const buckets = emptyHistogram();
-      buckets[latencyBucket(10)] = requests;
+      buckets[latencyBucket(ms)] = requests;
       await upsertRollups(cp.deps.db, [
         {
           minute: new Date(T - minutesAgo * MIN),

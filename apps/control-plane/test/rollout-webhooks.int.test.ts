@@ -1,10 +1,9 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deliverDueAlerts } from '../src/services/monitoring/webhook.ts';
 import { tickRollout } from '../src/services/rollouts/tick.ts';
 import { type Harness, startControlPlane } from './harness.ts';
 import { databaseMinute, fastChecks, rolloutFixtures } from './rollout-fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 /** A webhook body as a receiver sees it. */
 interface Received {
@@ -29,34 +28,24 @@ interface Received {
 }
 
 let cp: Harness;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let webhookUrl: string;
 let received: Received[] = [];
 let fx: ReturnType<typeof rolloutFixtures>;
 
 beforeAll(async () => {
   // A real receiver on a local port, given to the control plane as its alert webhook.
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      received.push(JSON.parse(body) as Received);
-      response.writeHead(204).end();
-    });
+  receiver = await startWebhookReceiver((body) => {
+    received.push(body as Received);
+    return 204;
   });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  const address = receiver.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  webhookUrl = `http://127.0.0.1:${address.port}/hook`;
+  webhookUrl = receiver.url;
   cp = await startControlPlane({ ALERT_WEBHOOK_URL: webhookUrl });
   fx = rolloutFixtures(cp, await databaseMinute(cp));
 });
 afterAll(async () => {
   await cp?.close();
-  receiver?.close();
+  await receiver?.close();
 });
 beforeEach(() => {
   received = [];
