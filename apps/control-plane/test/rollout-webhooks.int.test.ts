@@ -1,4 +1,6 @@
+import { waitFor } from '@modelplane/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMonitoringJobs } from '../src/services/monitoring/jobs.ts';
 import { deliverDueAlerts } from '../src/services/monitoring/webhook.ts';
 import { tickRollout } from '../src/services/rollouts/tick.ts';
 import { type Harness, startControlPlane } from './harness.ts';
@@ -210,5 +212,23 @@ describe('rollout webhook events', () => {
     await expect(
       cp.admin.rollouts.promoteNow.mutate({ model: 'hooks-now', reason: ' ' }),
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringContaining('reason') });
+  });
+
+  it('reaches the receiver from the controller job loop, with nobody calling delivery', async () => {
+    const started = await fx.startOn('hooks-loop', [10, 100]);
+    const jobs = startMonitoringJobs(cp.deps);
+    try {
+      await fx.stepStartedAt(started.id, 30);
+      await fx.feed('hooks-loop', '1.0.0', 20, 9000, 45);
+      await fx.feed('hooks-loop', '2.0.0', 20, 1000, 5);
+      const promoted = await waitFor(
+        () => received.find((r) => r.model === 'hooks-loop' && r.kind === 'rollout.promote'),
+        { timeoutMs: 15_000, message: 'the promotion event at the receiver' },
+      );
+      expect(promoted).toMatchObject({ fromWeight: 10, toWeight: 100, actor: 'rollout-controller' });
+      expect(received.filter((r) => r.model === 'hooks-loop').map((r) => r.kind)).toContain('rollout.start');
+    } finally {
+      await jobs.stop();
+    }
   });
 });
