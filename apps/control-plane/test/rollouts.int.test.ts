@@ -56,7 +56,7 @@ async function stepStartedAt(id: string, minutesAgo: number): Promise<void> {
     .execute();
 }
 
-/** One minute of rollups for a version, as a data plane flushes it: all requests at `ms`. */
+/** One minute of rollups for a version, as a data plane flushes it: all requests uncached, at `ms`. */
 async function feed(
   model: string,
   version: string,
@@ -65,19 +65,44 @@ async function feed(
   errors: number,
   ms = 10,
 ) {
-  const buckets = emptyHistogram();
-  buckets[latencyBucket(ms)] = requests;
+  await feedCached(model, version, minutesAgo, { hits: 0, misses: requests, missMs: ms, errors });
+}
+
+/**
+ * One minute of rollups with `hits` answered by a cache in 1 ms and `misses` computed in `missMs`;
+ * `unsplit` writes the row as a replica that predates the uncached histogram does.
+ */
+async function feedCached(
+  model: string,
+  version: string,
+  minutesAgo: number,
+  {
+    hits,
+    misses,
+    missMs,
+    errors = 0,
+    unsplit = false,
+  }: Record<'hits' | 'misses' | 'missMs', number> & {
+    errors?: number;
+    unsplit?: boolean;
+  },
+) {
+  const uncached = emptyHistogram();
+  uncached[latencyBucket(missMs)] = misses;
+  const all = [...uncached];
+  all[latencyBucket(1)] = (all[latencyBucket(1)] ?? 0) + hits;
   await upsertRollups(cp.deps.db, [
     {
       minute: new Date(T - minutesAgo * MIN),
       model,
       version,
       replicaId: 'r1',
-      requests,
+      requests: hits + misses,
       errors,
       clientErrors: 0,
-      cacheHits: 0,
-      latencyBuckets: buckets,
+      cacheHits: hits,
+      latencyBuckets: all,
+      uncachedLatencyBuckets: unsplit ? null : uncached,
     },
   ]);
 }
@@ -214,6 +239,40 @@ describe('rollouts', () => {
     const second = await tickRollout(cp.deps, started.id);
     expect(second?.evaluation.result).toMatchObject({ decision: 'rollback', consecutiveFailures: 2 });
     expect(await candidateWeight('slow')).toBe(0);
+  });
+
+  it('judges latency on uncached requests: fast cache hits do not hide a candidate whose misses are slow', async () => {
+    const started = await startOn('cachey', [50, 100]);
+    await stepStartedAt(started.id, 5);
+    // 99 % cache hits at 1 ms in both arms, so the p99 of all requests is 1 ms in both; the misses
+    // take 10 ms on the baseline and 30 ms on the candidate.
+    await feedCached('cachey', '1.0.0', 3, { hits: 100_000, misses: 1000, missMs: 10 });
+    await feedCached('cachey', '2.0.0', 3, { hits: 100_000, misses: 1000, missMs: 30 });
+    const first = await tickRollout(cp.deps, started.id);
+    const latency = first?.evaluation.checks.find((c) => c.check === 'latency_p99');
+    expect(latency).toMatchObject({ verdict: 'FAIL', n: { baseline: 1000, candidate: 1000 } });
+    expect(latency?.estimate).toBeGreaterThan(2.5);
+    expect(latency?.reason).toContain('uncached p99');
+    expect(first?.evaluation.result).toMatchObject({ decision: 'hold', consecutiveFailures: 1 });
+    const second = await tickRollout(cp.deps, started.id);
+    expect(second?.evaluation.result).toMatchObject({ decision: 'rollback', consecutiveFailures: 2 });
+    expect(await candidateWeight('cachey')).toBe(0);
+    const view = await cp.admin.rollouts.get.query({ id: started.id });
+    expect(view.ticks[0]?.checks).toContainEqual(
+      expect.objectContaining({ check: 'latency_p99', verdict: 'FAIL', reason: latency?.reason }),
+    );
+  });
+
+  it('while rows from replicas without the uncached histogram are in the window, holds cache-heavy arms', async () => {
+    const started = await startOn('upgrading', [50, 100]);
+    await stepStartedAt(started.id, 5);
+    await feedCached('upgrading', '1.0.0', 3, { hits: 500, misses: 1500, missMs: 10, unsplit: true });
+    await feedCached('upgrading', '2.0.0', 3, { hits: 500, misses: 1500, missMs: 10 });
+    const tick = await tickRollout(cp.deps, started.id);
+    const latency = tick?.evaluation.checks.find((c) => c.check === 'latency_p99');
+    expect(latency?.verdict).toBe('INCONCLUSIVE');
+    expect(latency?.reason).toContain('without an uncached histogram');
+    expect(tick?.evaluation.result.decision).toBe('hold');
   });
 
   it('holds a candidate without traffic, idempotently, and refuses manual traffic changes meanwhile', async () => {
