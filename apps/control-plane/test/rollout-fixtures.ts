@@ -25,6 +25,42 @@ export async function databaseMinute(cp: Harness): Promise<number> {
 
 /** Rollout helpers for one control plane, at the database minute `T`. */
 export function rolloutFixtures(cp: Harness, T: number) {
+  /**
+   * One minute of rollups with `hits` answered by a cache in 1 ms and `misses` computed in `missMs`;
+   * `unsplit` writes the row as a replica that predates the uncached histogram does.
+   */
+  async function feedCached(
+    model: string,
+    version: string,
+    minutesAgo: number,
+    {
+      hits,
+      misses,
+      missMs,
+      errors = 0,
+      unsplit = false,
+    }: Record<'hits' | 'misses' | 'missMs', number> & { errors?: number; unsplit?: boolean },
+  ) {
+    const uncached = emptyHistogram();
+    uncached[latencyBucket(missMs)] = misses;
+    const all = [...uncached];
+    all[latencyBucket(1)] = (all[latencyBucket(1)] ?? 0) + hits;
+    await upsertRollups(cp.deps.db, [
+      {
+        minute: new Date(T - minutesAgo * MIN),
+        model,
+        version,
+        replicaId: 'r1',
+        requests: hits + misses,
+        errors,
+        clientErrors: 0,
+        cacheHits: hits,
+        latencyBuckets: all,
+        uncachedLatencyBuckets: unsplit ? null : uncached,
+      },
+    ]);
+  }
+
   return {
     /** Model with 1.0.0 (the baseline) and 2.0.0, and a rollout of 2.0.0 on `steps`. */
     async startOn(model: string, steps: number[], extra: Record<string, unknown> = {}) {
@@ -51,7 +87,7 @@ export function rolloutFixtures(cp: Harness, T: number) {
         .execute();
     },
 
-    /** One minute of rollups for a version, as a data plane flushes it: all requests at `ms`. */
+    /** One minute of rollups for a version, as a data plane flushes it: all requests uncached, at `ms`. */
     async feed(
       model: string,
       version: string,
@@ -60,22 +96,10 @@ export function rolloutFixtures(cp: Harness, T: number) {
       errors: number,
       ms = 10,
     ) {
-      const buckets = emptyHistogram();
-      buckets[latencyBucket(ms)] = requests;
-      await upsertRollups(cp.deps.db, [
-        {
-          minute: new Date(T - minutesAgo * MIN),
-          model,
-          version,
-          replicaId: 'r1',
-          requests,
-          errors,
-          clientErrors: 0,
-          cacheHits: 0,
-          latencyBuckets: buckets,
-        },
-      ]);
+      await feedCached(model, version, minutesAgo, { hits: 0, misses: requests, missMs: ms, errors });
     },
+
+    feedCached,
 
     /**
      * `units` logged predictions of `version` made `minutesAgo` before T, the first `conversions` of

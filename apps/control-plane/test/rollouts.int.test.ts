@@ -12,11 +12,15 @@ let cp: Harness;
 let startOn: Fixtures['startOn'];
 let stepStartedAt: Fixtures['stepStartedAt'];
 let feed: Fixtures['feed'];
+let feedCached: Fixtures['feedCached'];
 let candidateWeight: Fixtures['candidateWeight'];
 
 beforeAll(async () => {
   cp = await startControlPlane();
-  ({ startOn, stepStartedAt, feed, candidateWeight } = rolloutFixtures(cp, await databaseMinute(cp)));
+  ({ startOn, stepStartedAt, feed, feedCached, candidateWeight } = rolloutFixtures(
+    cp,
+    await databaseMinute(cp),
+  ));
 });
 afterAll(async () => {
   await cp?.close();
@@ -149,6 +153,40 @@ describe('rollouts', () => {
     const second = await tickRollout(cp.deps, started.id);
     expect(second?.evaluation.result).toMatchObject({ decision: 'rollback', consecutiveFailures: 2 });
     expect(await candidateWeight('slow')).toBe(0);
+  });
+
+  it('judges latency on uncached requests: fast cache hits do not hide a candidate whose misses are slow', async () => {
+    const started = await startOn('cachey', [50, 100]);
+    await stepStartedAt(started.id, 5);
+    // 99 % cache hits at 1 ms in both arms, so the p99 of all requests is 1 ms in both; the misses
+    // take 10 ms on the baseline and 30 ms on the candidate.
+    await feedCached('cachey', '1.0.0', 3, { hits: 100_000, misses: 1000, missMs: 10 });
+    await feedCached('cachey', '2.0.0', 3, { hits: 100_000, misses: 1000, missMs: 30 });
+    const first = await tickRollout(cp.deps, started.id);
+    const latency = first?.evaluation.checks.find((c) => c.check === 'latency_p99');
+    expect(latency).toMatchObject({ verdict: 'FAIL', n: { baseline: 1000, candidate: 1000 } });
+    expect(latency?.estimate).toBeGreaterThan(2.5);
+    expect(latency?.reason).toContain('uncached p99');
+    expect(first?.evaluation.result).toMatchObject({ decision: 'hold', consecutiveFailures: 1 });
+    const second = await tickRollout(cp.deps, started.id);
+    expect(second?.evaluation.result).toMatchObject({ decision: 'rollback', consecutiveFailures: 2 });
+    expect(await candidateWeight('cachey')).toBe(0);
+    const view = await cp.admin.rollouts.get.query({ id: started.id });
+    expect(view.ticks[0]?.checks).toContainEqual(
+      expect.objectContaining({ check: 'latency_p99', verdict: 'FAIL', reason: latency?.reason }),
+    );
+  });
+
+  it('while rows from replicas without the uncached histogram are in the window, holds cache-heavy arms', async () => {
+    const started = await startOn('upgrading', [50, 100]);
+    await stepStartedAt(started.id, 5);
+    await feedCached('upgrading', '1.0.0', 3, { hits: 500, misses: 1500, missMs: 10, unsplit: true });
+    await feedCached('upgrading', '2.0.0', 3, { hits: 500, misses: 1500, missMs: 10 });
+    const tick = await tickRollout(cp.deps, started.id);
+    const latency = tick?.evaluation.checks.find((c) => c.check === 'latency_p99');
+    expect(latency?.verdict).toBe('INCONCLUSIVE');
+    expect(latency?.reason).toContain('without an uncached histogram');
+    expect(tick?.evaluation.result.decision).toBe('hold');
   });
 
   it('holds a candidate without traffic, idempotently, and refuses manual traffic changes meanwhile', async () => {

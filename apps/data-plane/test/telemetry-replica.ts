@@ -25,6 +25,7 @@ export async function startComposedReplica(
   replicaId: string,
   telemetry: DataPlaneOptions['telemetry'] = {},
   servingOverrides: DataPlaneOptions['serving'] = {},
+  cache: DataPlaneOptions['cache'] = {},
 ): Promise<ComposedReplica> {
   // The test's own client shares this event loop; the overload guard would shed its bursts.
   const serving: DataPlaneOptions['serving'] = {
@@ -50,6 +51,7 @@ export async function startComposedReplica(
     heartbeatIntervalMs: 1000,
     telemetry,
     serving,
+    cache,
   });
   const url = await dataPlane.app.listen({ host: '127.0.0.1', port: 0 });
   await dataPlane.start();

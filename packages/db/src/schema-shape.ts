@@ -136,6 +136,7 @@ export const SCHEMA_SHAPE = {
     client_errors: notNull,
     cache_hits: notNull,
     latency_buckets: notNull,
+    uncached_latency_buckets: nullable,
   },
   prediction_feedback: {
     id: notNull,

@@ -156,6 +156,8 @@ export interface PredictionRollupsTable {
   client_errors: number;
   cache_hits: number;
   latency_buckets: ColumnType<number[], string, string>;
+  /** Requests no cache tier answered, same buckets; null when an older replica wrote (part of) the row. */
+  uncached_latency_buckets: ColumnType<number[] | null, string | null | undefined, string | null>;
 }
 
 export interface PredictionFeedbackTable {

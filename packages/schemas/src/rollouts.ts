@@ -46,7 +46,11 @@ export const RolloutChecksSchema = z
         maxRatio: z.number().gt(1).max(100).default(1.25),
         /** Samples above the quantile each arm needs: n ≥ minTailSamples ÷ (1 − q). */
         minTailSamples: z.number().int().min(1).max(10_000).default(10),
-        /** Above this share of cache hits in either arm the histogram is not an uncached one. */
+        /**
+         * Only while a window holds rollups from replicas without the uncached histogram: the check
+         * then reads the histogram of all requests, and above this share of cache hits in either arm
+         * that is not an uncached one, so the check is INCONCLUSIVE.
+         */
         maxCacheHitShare: z.number().min(0).max(1).default(0.01),
         critical: z.boolean().default(false),
         dryRun: z.boolean().default(false),

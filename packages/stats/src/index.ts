@@ -19,6 +19,7 @@ export {
   bucketLowerMs,
   bucketUpperMs,
   emptyHistogram,
+  histogramCount,
   histogramQuantile,
   LATENCY_BUCKET_COUNT,
   latencyBucket,

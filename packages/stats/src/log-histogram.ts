@@ -48,14 +48,20 @@ export function mergeHistogram(into: number[], other: ArrayLike<number>): number
   return into;
 }
 
+/** How many samples a histogram holds. */
+export function histogramCount(counts: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i] ?? 0;
+  return total;
+}
+
 /**
  * The q-quantile (0 < q ≤ 1) by nearest rank: the bucket holding the ⌈q·n⌉-th smallest latency,
  * reported as that bucket's geometric midpoint (its upper bound for bucket 0, its lower bound for
  * the overflow bucket). Null for an empty histogram.
  */
 export function histogramQuantile(counts: ArrayLike<number>, q: number): number | null {
-  let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i] ?? 0;
+  const total = histogramCount(counts);
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil(q * total));
   let seen = 0;

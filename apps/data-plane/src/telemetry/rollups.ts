@@ -1,5 +1,5 @@
 import { type DB, type RollupInput, upsertRollups } from '@modelplane/db';
-import { emptyHistogram, latencyBucket } from '@modelplane/stats';
+import { emptyHistogram, latencyBucket, mergeHistogram } from '@modelplane/stats';
 import type { Kysely } from 'kysely';
 import type { BufferLogger } from './batch-buffer.ts';
 
@@ -12,6 +12,8 @@ interface Cell {
   clientErrors: number;
   cacheHits: number;
   buckets: number[];
+  /** The latencies of the requests no cache tier answered (memory, Redis, the repeat-hit memo). */
+  uncached: number[];
 }
 
 /** Options for {@link RollupWriter}. */
@@ -24,7 +26,7 @@ export interface RollupOptions {
 }
 
 const MINUTE_MS = 60_000;
-/** Rows per statement: 9 parameters each, well under Postgres's 65,535 per statement. */
+/** Rows per statement: 10 parameters each, well under Postgres's 65,535 per statement. */
 export const ROLLUP_CHUNK_ROWS = 1000;
 
 /**
@@ -57,7 +59,7 @@ export class RollupWriter {
     return this.#cells.size;
   }
 
-  /** Counts one finished request against the minute it arrived in. */
+  /** Counts one finished request against the minute it arrived in; `cached`: any cache tier answered it. */
   record(
     at: number,
     model: string,
@@ -80,6 +82,7 @@ export class RollupWriter {
         clientErrors: 0,
         cacheHits: 0,
         buckets: emptyHistogram(),
+        uncached: emptyHistogram(),
       };
       this.#cells.set(key, cell);
     }
@@ -89,6 +92,7 @@ export class RollupWriter {
     if (cached) cell.cacheHits += 1;
     const bucket = latencyBucket(latencyMs);
     cell.buckets[bucket] = (cell.buckets[bucket] ?? 0) + 1;
+    if (!cached) cell.uncached[bucket] = (cell.uncached[bucket] ?? 0) + 1;
   }
 
   /** Writes closed minutes (every minute with `all`, as at shutdown); never throws. */
@@ -146,8 +150,8 @@ export class RollupWriter {
       fresh.errors += cell.errors;
       fresh.clientErrors += cell.clientErrors;
       fresh.cacheHits += cell.cacheHits;
-      for (let i = 0; i < cell.buckets.length; i++)
-        fresh.buckets[i] = (fresh.buckets[i] ?? 0) + (cell.buckets[i] ?? 0);
+      mergeHistogram(fresh.buckets, cell.buckets);
+      mergeHistogram(fresh.uncached, cell.uncached);
       return;
     }
     if (this.#cells.size >= this.#options.maxCells) {
@@ -182,6 +186,7 @@ export class RollupWriter {
       clientErrors: cell.clientErrors,
       cacheHits: cell.cacheHits,
       latencyBuckets: cell.buckets,
+      uncachedLatencyBuckets: cell.uncached,
     };
   }
 }

@@ -5,6 +5,7 @@ import { createDb, type Database, migrate } from '../index.ts';
 import { claimLeaderRun } from './leader-jobs.ts';
 import { dropExpiredLogPartitions, ensureLogPartitions, listLogPartitions } from './partitions.ts';
 import { insertPredictionLog, type PredictionLogInput, writePredictionLog } from './prediction-log.ts';
+import { windowRollup } from './rollouts.ts';
 import { fleetRollups, upsertRollups } from './rollups.ts';
 
 const testDb = await createTestDatabase();
@@ -199,6 +200,54 @@ describe.each(engines)('monitoring tables on $kind', (engine) => {
       [1, 4],
       [2, 13],
     ]);
+  });
+
+  it('merges uncached histograms like the others, keeps a row with an unknown part unknown, and reads only whole splits', async () => {
+    const { db } = await engine.open();
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const base = { minute, model: 'uncache', version: '1.0.0', errors: 0, clientErrors: 0 };
+    const row = (replicaId: string, requests: number, cacheHits: number, uncached?: number[]) => ({
+      ...base,
+      replicaId,
+      requests,
+      cacheHits,
+      latencyBuckets: [cacheHits, 0, requests - cacheHits],
+      uncachedLatencyBuckets: uncached,
+    });
+    // New replica a flushes the minute twice: histograms added bucket by bucket.
+    await upsertRollups(db, [row('a', 10, 4, [0, 0, 6])]);
+    await upsertRollups(db, [row('a', 5, 1, [0, 0, 4])]);
+    // An old replica (no split); a new one whose row an old one then added to (its upsert has no split).
+    await upsertRollups(db, [row('b', 3, 0)]);
+    await upsertRollups(db, [row('c', 4, 0, [0, 0, 4])]);
+    await upsertRollups(db, [row('c', 2, 0)]);
+    // A row an old replica's ON CONFLICT added to without touching the split: it no longer sums up.
+    await upsertRollups(db, [row('d', 6, 0, [0, 0, 6])]);
+    await sql`UPDATE prediction_rollups SET requests = requests + 1 WHERE model = 'uncache' AND replica_id = 'd'`.execute(
+      db,
+    );
+    const stored = await db
+      .selectFrom('prediction_rollups')
+      .select(['replica_id', 'uncached_latency_buckets'])
+      .where('model', '=', 'uncache')
+      .orderBy('replica_id')
+      .execute();
+    expect(stored).toEqual([
+      { replica_id: 'a', uncached_latency_buckets: [0, 0, 10] },
+      { replica_id: 'b', uncached_latency_buckets: null },
+      { replica_id: 'c', uncached_latency_buckets: null },
+      { replica_id: 'd', uncached_latency_buckets: [0, 0, 6] },
+    ]);
+    const end = new Date(minute.getTime() + 60_000);
+    const window = await windowRollup(db, 'uncache', '1.0.0', minute, end, 3);
+    expect(window).toEqual({
+      requests: 15 + 3 + 6 + 7,
+      errors: 0,
+      cacheHits: 5,
+      latencyBuckets: [5, 0, 25],
+      uncachedLatencyBuckets: [0, 0, 10],
+      unsplitRequests: 3 + 6 + 7,
+    });
   });
 
   it('creates daily partitions, moving rows out of the default partition, and drops expired ones', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { RolloutRow, RolloutState, RolloutTickRow } from '../types.ts';
 import type { Executor } from './executor.ts';
+import { uncachedSplitKnown } from './rollup-histograms.ts';
 
 /** States in which a rollout still owns its model's traffic. */
 export const ACTIVE_ROLLOUT_STATES: readonly RolloutState[] = ['running', 'waiting_approval', 'paused'];
@@ -192,6 +193,10 @@ export interface WindowRollup {
   errors: number;
   cacheHits: number;
   latencyBuckets: number[];
+  /** Merged histogram of the requests no cache tier answered, over the rows that carry one. */
+  uncachedLatencyBuckets: number[];
+  /** Requests in rows without a (whole) uncached histogram: written by replicas that predate it. */
+  unsplitRequests: number;
 }
 
 /**
@@ -206,32 +211,42 @@ export async function windowRollup(
   end: Date,
   bucketCount: number,
 ): Promise<WindowRollup> {
-  const totals = await db
-    .selectFrom('prediction_rollups')
-    .select([
-      sql<string>`coalesce(sum(requests), 0)::int8`.as('requests'),
-      sql<string>`coalesce(sum(errors), 0)::int8`.as('errors'),
-      sql<string>`coalesce(sum(cache_hits), 0)::int8`.as('cache_hits'),
-    ])
-    .where('model', '=', model)
-    .where('version', '=', version)
-    .where('minute', '>=', start)
-    .where('minute', '<', end)
-    .executeTakeFirstOrThrow();
-  const { rows } = await sql<{ i: number; c: string }>`
-    SELECT (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
+  const inWindow = sql`r.model = ${model} AND r.version = ${version} AND r.minute >= ${start} AND r.minute < ${end}`;
+  const { rows: totals } = await sql<{
+    requests: string;
+    errors: string;
+    cache_hits: string;
+    unsplit: string;
+  }>`
+    SELECT coalesce(sum(requests), 0)::int8 AS requests, coalesce(sum(errors), 0)::int8 AS errors,
+      coalesce(sum(cache_hits), 0)::int8 AS cache_hits,
+      coalesce(sum(requests) FILTER (WHERE NOT ${uncachedSplitKnown}), 0)::int8 AS unsplit
+    FROM prediction_rollups r WHERE ${inWindow}
+  `.execute(db);
+  const { rows } = await sql<{ uncached: boolean; i: number; c: string }>`
+    SELECT false AS uncached, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
     FROM prediction_rollups r, unnest(r.latency_buckets) WITH ORDINALITY AS h(c, i)
-    WHERE r.model = ${model} AND r.version = ${version} AND r.minute >= ${start} AND r.minute < ${end}
-      AND h.c > 0
+    WHERE ${inWindow} AND h.c > 0
+    GROUP BY h.i
+    UNION ALL
+    SELECT true, (h.i - 1)::int4, sum(h.c)::int8
+    FROM prediction_rollups r, unnest(r.uncached_latency_buckets) WITH ORDINALITY AS h(c, i)
+    WHERE ${inWindow} AND ${uncachedSplitKnown} AND h.c > 0
     GROUP BY h.i
   `.execute(db);
   const latencyBuckets = new Array<number>(bucketCount).fill(0);
-  for (const row of rows) if (row.i < bucketCount) latencyBuckets[row.i] = Number(row.c);
+  const uncachedLatencyBuckets = new Array<number>(bucketCount).fill(0);
+  for (const row of rows) {
+    if (row.i < bucketCount) (row.uncached ? uncachedLatencyBuckets : latencyBuckets)[row.i] = Number(row.c);
+  }
+  const sums = totals[0];
   return {
-    requests: Number(totals.requests),
-    errors: Number(totals.errors),
-    cacheHits: Number(totals.cache_hits),
+    requests: Number(sums?.requests ?? 0),
+    errors: Number(sums?.errors ?? 0),
+    cacheHits: Number(sums?.cache_hits ?? 0),
     latencyBuckets,
+    uncachedLatencyBuckets,
+    unsplitRequests: Number(sums?.unsplit ?? 0),
   };
 }
 

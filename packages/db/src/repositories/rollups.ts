@@ -13,7 +13,21 @@ export interface RollupInput {
   cacheHits: number;
   /** Counts per fixed latency bucket (@modelplane/stats LATENCY_BUCKET_COUNT long). */
   latencyBuckets: readonly number[];
+  /**
+   * The same histogram over the requests no cache tier answered (it sums to requests − cacheHits).
+   * Absent or null: unknown, as replicas that predate it write.
+   */
+  uncachedLatencyBuckets?: readonly number[] | null;
 }
+
+const arrayLiteral = (counts: readonly number[]) => `{${counts.join(',')}}`;
+
+/** Bucket-by-bucket sum of the stored and the incoming histogram in `column`. */
+const addHistograms = (column: string) =>
+  sql<string>`ARRAY(
+    SELECT coalesce(a, 0) + coalesce(b, 0)
+    FROM unnest(${sql.ref(`prediction_rollups.${column}`)}, ${sql.ref(`excluded.${column}`)}) WITH ORDINALITY AS u(a, b, i)
+    ORDER BY i)`;
 
 /**
  * Adds rollups into the table. A key written before (the same replica flushing a minute twice, after
@@ -33,7 +47,10 @@ export async function upsertRollups(db: Executor, rows: readonly RollupInput[]):
         errors: row.errors,
         client_errors: row.clientErrors,
         cache_hits: row.cacheHits,
-        latency_buckets: `{${row.latencyBuckets.join(',')}}`,
+        latency_buckets: arrayLiteral(row.latencyBuckets),
+        uncached_latency_buckets: row.uncachedLatencyBuckets
+          ? arrayLiteral(row.uncachedLatencyBuckets)
+          : null,
       })),
     )
     .onConflict((oc) =>
@@ -42,10 +59,11 @@ export async function upsertRollups(db: Executor, rows: readonly RollupInput[]):
         errors: sql`prediction_rollups.errors + excluded.errors`,
         client_errors: sql`prediction_rollups.client_errors + excluded.client_errors`,
         cache_hits: sql`prediction_rollups.cache_hits + excluded.cache_hits`,
-        latency_buckets: sql`ARRAY(
-          SELECT coalesce(a, 0) + coalesce(b, 0)
-          FROM unnest(prediction_rollups.latency_buckets, excluded.latency_buckets) WITH ORDINALITY AS u(a, b, i)
-          ORDER BY i)`,
+        latency_buckets: addHistograms('latency_buckets'),
+        // Unknown stays unknown: a row any part of which came without the split cannot be split.
+        uncached_latency_buckets: sql<string | null>`CASE
+          WHEN prediction_rollups.uncached_latency_buckets IS NULL OR excluded.uncached_latency_buckets IS NULL
+          THEN NULL ELSE ${addHistograms('uncached_latency_buckets')} END`,
       }),
     )
     .execute();

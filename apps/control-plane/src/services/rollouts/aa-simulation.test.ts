@@ -31,8 +31,22 @@ describe('A/A rollouts with a look at every tick', () => {
     const p = 0.02;
     let failedRuns = 0;
     for (let run = 0; run < runs; run++) {
-      const base = { requests: 0, errors: 0, cacheHits: 0, latencyBuckets: emptyHistogram() };
-      const cand = { requests: 0, errors: 0, cacheHits: 0, latencyBuckets: emptyHistogram() };
+      const base = {
+        requests: 0,
+        errors: 0,
+        cacheHits: 0,
+        latencyBuckets: emptyHistogram(),
+        uncachedLatencyBuckets: emptyHistogram(),
+        unsplitRequests: 0,
+      };
+      const cand = {
+        requests: 0,
+        errors: 0,
+        cacheHits: 0,
+        latencyBuckets: emptyHistogram(),
+        uncachedLatencyBuckets: emptyHistogram(),
+        unsplitRequests: 0,
+      };
       for (let tick = 0; tick < ticks; tick++) {
         // A 10 % step: 900 baseline and 100 candidate requests per tick, the same error rate.
         base.requests += 900;

@@ -7,16 +7,47 @@ const defaults = RolloutChecksSchema.parse({});
 const withErrorRate = (patch: object) =>
   RolloutChecksSchema.parse({ errorRate: { ...defaults.errorRate, ...patch } });
 
-/** An arm whose latencies are `counts` requests at each of the given milliseconds. */
-function arm(
-  requests: number,
-  errors: number,
-  latencies: Array<[ms: number, count: number]> = [],
-): ArmCounts {
+type Latencies = Array<[ms: number, count: number]>;
+
+function histogram(...parts: Latencies[]): number[] {
   const buckets = emptyHistogram();
-  for (const [ms, count] of latencies) buckets[latencyBucket(ms)] = (buckets[latencyBucket(ms)] ?? 0) + count;
-  return { requests, errors, cacheHits: 0, latencyBuckets: buckets };
+  for (const [ms, count] of parts.flat())
+    buckets[latencyBucket(ms)] = (buckets[latencyBucket(ms)] ?? 0) + count;
+  return buckets;
 }
+
+/** An arm of uncached requests whose latencies are `count` requests at each of the given milliseconds. */
+function arm(requests: number, errors: number, latencies: Latencies = []): ArmCounts {
+  const buckets = histogram(latencies);
+  return {
+    requests,
+    errors,
+    cacheHits: 0,
+    latencyBuckets: buckets,
+    uncachedLatencyBuckets: buckets,
+    unsplitRequests: 0,
+  };
+}
+
+/** An arm whose `hits` were answered by a cache and whose `misses` were not. */
+function cachedArm(hits: Latencies, misses: Latencies): ArmCounts {
+  const count = (l: Latencies) => l.reduce((sum, [, c]) => sum + c, 0);
+  return {
+    requests: count(hits) + count(misses),
+    errors: 0,
+    cacheHits: count(hits),
+    latencyBuckets: histogram(hits, misses),
+    uncachedLatencyBuckets: histogram(misses),
+    unsplitRequests: 0,
+  };
+}
+
+/** The same arm as read while every row came from replicas that predate the uncached histogram. */
+const unsplit = (a: ArmCounts): ArmCounts => ({
+  ...a,
+  uncachedLatencyBuckets: emptyHistogram(),
+  unsplitRequests: a.requests,
+});
 
 describe('error-rate check', () => {
   // Reference bounds: the mixture boundary of Waudby-Smith et al. (eq. 9, ρ from eq. 161, tuning 5000,
@@ -102,9 +133,48 @@ describe('latency check', () => {
     expect(result.estimate).toBeLessThan(10 * 2 ** (1 / 8));
   });
 
-  it('is inconclusive when cache hits make the histogram not an uncached one', () => {
-    const cached = { ...arm(1000, 0, [[1, 1000]]), cacheHits: 500 };
-    expect(latencyCheck(arm(1000, 0, [[10, 1000]]), cached, defaults).verdict).toBe('INCONCLUSIVE');
+  it('judges a candidate on its misses: fast cache hits do not hide slow computations', () => {
+    const baseline = arm(1000, 0, [[10, 1000]]);
+    // 99 % of the candidate's requests are 1 ms hits: the p99 of all its requests is 1 ms.
+    const candidate = cachedArm([[1, 99_000]], [[30, 1000]]);
+    const result = latencyCheck(baseline, candidate, defaults);
+    expect(result.verdict).toBe('FAIL');
+    expect(result.n).toEqual({ baseline: 1000, candidate: 1000 });
+    expect(result.estimate).toBeGreaterThan(3 / 2 ** (1 / 8));
+    expect(result.estimate).toBeLessThan(3 * 2 ** (1 / 8));
+    expect(result.reason).toContain('uncached p99');
+  });
+
+  it('does not count a warm baseline cache against a cold candidate', () => {
+    // The baseline answers 90 % from its cache in 1 ms; the candidate's cache is empty. Same model speed.
+    const baseline = cachedArm([[1, 9000]], [[10, 1000]]);
+    const candidate = arm(1000, 0, [[10, 1000]]);
+    const result = latencyCheck(baseline, candidate, defaults);
+    expect(result.verdict).toBe('PASS');
+    expect(result.estimate).toBe(1);
+  });
+
+  it('counts only uncached requests toward the tail rule', () => {
+    const baseline = arm(1000, 0, [[10, 1000]]);
+    const candidate = cachedArm([[1, 5000]], [[10, 999]]);
+    const result = latencyCheck(baseline, candidate, defaults);
+    expect(result.verdict).toBe('INCONCLUSIVE');
+    expect(result.reason).toBe('each arm needs 1000 uncached requests for 10 samples above p99');
+  });
+
+  it('falls back to all requests while rows without the uncached histogram are in the window', () => {
+    const baseline = arm(1000, 0, [[10, 1000]]);
+    // Rows from old replicas in one arm send both arms to the all-requests histograms.
+    const slow = latencyCheck(baseline, unsplit(arm(1000, 0, [[30, 1000]])), defaults);
+    expect(slow.verdict).toBe('FAIL');
+    expect(slow.reason).toContain('rows from replicas without an uncached histogram');
+    // There, cache hits above maxCacheHitShare (1 %) in either arm make it inconclusive.
+    const cached = unsplit(cachedArm([[1, 20]], [[10, 980]]));
+    const result = latencyCheck(baseline, cached, defaults);
+    expect(result.verdict).toBe('INCONCLUSIVE');
+    expect(result.reason).toContain('cache hits are 2.0 % of an arm');
+    const fewHits = unsplit(cachedArm([[1, 10]], [[10, 990]]));
+    expect(latencyCheck(baseline, fewHits, defaults).verdict).toBe('PASS');
   });
 });
 

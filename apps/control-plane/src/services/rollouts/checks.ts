@@ -1,5 +1,10 @@
 import type { RolloutChecks } from '@modelplane/schemas';
-import { compareConversions, histogramQuantile, sampleRatioMismatch } from '@modelplane/stats';
+import {
+  compareConversions,
+  histogramCount,
+  histogramQuantile,
+  sampleRatioMismatch,
+} from '@modelplane/stats';
 
 /** One arm's numbers over the tick's window, summed from prediction_rollups. */
 export interface ArmCounts {
@@ -7,8 +12,12 @@ export interface ArmCounts {
   /** 5xx responses. */
   errors: number;
   cacheHits: number;
-  /** Merged latency histogram (@modelplane/stats log buckets). */
+  /** Merged latency histogram of every request (@modelplane/stats log buckets). */
   latencyBuckets: readonly number[];
+  /** Merged histogram of the requests no cache tier answered, from the rows that carry one. */
+  uncachedLatencyBuckets: readonly number[];
+  /** Requests in rows without an uncached histogram (written by replicas that predate it). */
+  unsplitRequests: number;
 }
 
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'ERROR';
@@ -111,14 +120,66 @@ export function errorRateCheck(
 }
 
 /**
- * p99 of each arm's merged histogram. The rule for enough tail: each arm needs at least
- * minTailSamples requests above its p99, i.e. n ≥ minTailSamples ÷ (1 − 0.99) (1000 for 10);
- * fewer and one slow request moves the p99 by whole buckets, so the check is INCONCLUSIVE.
- * Buckets are 2^(1/8) wide, so each p99 is known to ±9 %; the ratio to about ±19 %.
+ * p99 of each arm's merged histogram of uncached requests (no cache tier answered them), so a cold
+ * candidate cache neither looks slow nor a warm one hides a slow model. The rule for enough tail: each
+ * arm needs at least minTailSamples uncached requests above its p99, i.e. n ≥ minTailSamples ÷
+ * (1 − 0.99) (1000 for 10); fewer and one slow request moves the p99 by whole buckets, so the check is
+ * INCONCLUSIVE. Buckets are 2^(1/8) wide, so each p99 is known to ±9 %; the ratio to about ±19 %.
  */
 export function latencyCheck(baseline: ArmCounts, candidate: ArmCounts, config: RolloutChecks): CheckResult {
-  const { maxRatio, minTailSamples, maxCacheHitShare, critical, dryRun } = config.latency;
-  const n = { baseline: baseline.requests, candidate: candidate.requests };
+  if (baseline.unsplitRequests > 0 || candidate.unsplitRequests > 0) {
+    return latencyCheckWithoutSplit(baseline, candidate, config);
+  }
+  return compareP99(
+    { n: histogramCount(baseline.uncachedLatencyBuckets), buckets: baseline.uncachedLatencyBuckets },
+    { n: histogramCount(candidate.uncachedLatencyBuckets), buckets: candidate.uncachedLatencyBuckets },
+    config,
+    'uncached ',
+  );
+}
+
+/**
+ * The fallback while an arm's window holds rows from replicas without the uncached histogram (during
+ * an upgrade): both arms are judged on the histogram of all requests, and only when cache hits are at
+ * most maxCacheHitShare of each arm, since above it that histogram is not an uncached one.
+ */
+function latencyCheckWithoutSplit(
+  baseline: ArmCounts,
+  candidate: ArmCounts,
+  config: RolloutChecks,
+): CheckResult {
+  const baseArm = { n: baseline.requests, buckets: baseline.latencyBuckets };
+  const candidateArm = { n: candidate.requests, buckets: candidate.latencyBuckets };
+  const result = compareP99(baseArm, candidateArm, config, '');
+  if (result.verdict === 'INCONCLUSIVE') return result;
+  const share = Math.max(baseline.cacheHits / baseline.requests, candidate.cacheHits / candidate.requests);
+  if (share > config.latency.maxCacheHitShare) {
+    return {
+      ...result,
+      verdict: 'INCONCLUSIVE',
+      estimate: null,
+      reason: `the window has rows from replicas without an uncached histogram and cache hits are ${(share * 100).toFixed(1)} % of an arm`,
+    };
+  }
+  return {
+    ...result,
+    reason: `${result.reason}; all requests (rows from replicas without an uncached histogram)`,
+  };
+}
+
+interface LatencyArm {
+  n: number;
+  buckets: readonly number[];
+}
+
+function compareP99(
+  baseline: LatencyArm,
+  candidate: LatencyArm,
+  config: RolloutChecks,
+  kind: string,
+): CheckResult {
+  const { maxRatio, minTailSamples, critical, dryRun } = config.latency;
+  const n = { baseline: baseline.n, candidate: candidate.n };
   const base = { check: 'latency_p99' as const, critical, dryRun, n, threshold: maxRatio };
   const needed = Math.ceil(minTailSamples / (1 - LATENCY_QUANTILE) - 1e-9);
   if (n.baseline < needed || n.candidate < needed) {
@@ -127,23 +188,11 @@ export function latencyCheck(baseline: ArmCounts, candidate: ArmCounts, config: 
       verdict: 'INCONCLUSIVE',
       estimate: null,
       interval: null,
-      reason: `each arm needs ${needed} requests for ${minTailSamples} samples above p99`,
+      reason: `each arm needs ${needed} ${kind}requests for ${minTailSamples} samples above p99`,
     };
   }
-  // Rollups hold one histogram of all requests; with many cache hits it is not an uncached one,
-  // and a candidate with a cold cache would look slower than it is.
-  const share = Math.max(baseline.cacheHits / n.baseline, candidate.cacheHits / n.candidate);
-  if (share > maxCacheHitShare) {
-    return {
-      ...base,
-      verdict: 'INCONCLUSIVE',
-      estimate: null,
-      interval: null,
-      reason: `cache hits are ${(share * 100).toFixed(1)} % of an arm; rollups do not separate uncached latency`,
-    };
-  }
-  const b = histogramQuantile(baseline.latencyBuckets, LATENCY_QUANTILE);
-  const c = histogramQuantile(candidate.latencyBuckets, LATENCY_QUANTILE);
+  const b = histogramQuantile(baseline.buckets, LATENCY_QUANTILE);
+  const c = histogramQuantile(candidate.buckets, LATENCY_QUANTILE);
   if (b === null || c === null || !(b > 0)) {
     return {
       ...base,
@@ -160,7 +209,7 @@ export function latencyCheck(baseline: ArmCounts, candidate: ArmCounts, config: 
     verdict,
     estimate: ratio,
     interval: null,
-    reason: `p99 ${c.toFixed(2)} ms vs ${b.toFixed(2)} ms (ratio ${ratio.toFixed(3)}, allowed ${maxRatio})`,
+    reason: `${kind}p99 ${c.toFixed(2)} ms vs ${b.toFixed(2)} ms (ratio ${ratio.toFixed(3)}, allowed ${maxRatio})`,
   };
 }
 
