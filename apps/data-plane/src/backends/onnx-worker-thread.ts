@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { OnnxWorkerData, OnnxWorkerRequest, OnnxWorkerResponse } from './onnx-worker-protocol.ts';
 
@@ -19,6 +21,12 @@ export interface OnnxWorkerThread {
 
 /** Starts one inference worker; it answers `ready` or `failed` once its session is created. */
 export function startOnnxWorker(data: OnnxWorkerData): OnnxWorkerThread {
+  if (!FROM_SOURCE && !existsSync(WORKER_URL)) {
+    // Otherwise the worker fails with a bare "module not found" of a file nobody knew about.
+    throw new Error(
+      `${fileURLToPath(WORKER_URL)} is missing: it is built beside the bundle, deploy the whole dist/ directory`,
+    );
+  }
   const worker = FROM_SOURCE
     ? new Worker(sourceBootstrap(), { eval: true, workerData: data })
     : new Worker(WORKER_URL, { workerData: data });

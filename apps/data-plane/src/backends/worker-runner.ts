@@ -158,7 +158,7 @@ export class WorkerOnnxRunner implements ModelRunner {
   }
 }
 
-function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: ReadyMessage }> {
+async function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: ReadyMessage }> {
   const thread = startOnnxWorker({
     bytes: options.bytes,
     options: {
