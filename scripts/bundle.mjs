@@ -1,8 +1,12 @@
 // Bundles an app entry point into one ESM file: our workspace packages are inlined
 // (they ship TypeScript source), third-party packages stay external and load from node_modules.
-import { readFileSync } from 'node:fs';
+// A worker thread's program cannot live inside that file: a workspace package lists its worker
+// entries in its package.json (`"workers": ["src/backends/onnx-worker.ts"]`), and every bundle
+// that inlines code of that package gets each of them beside it (dist/onnx-worker.js), where the
+// code that starts the worker finds it relative to its own file (import.meta.url).
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const [entry, outfile] = process.argv.slice(2);
@@ -30,30 +34,71 @@ const externalThirdParty = {
   },
 };
 
-const result = await build({
-  entryPoints: [entry],
-  outfile,
+const options = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  banner: { js: '#!/usr/bin/env node' },
   plugins: [externalThirdParty],
   logLevel: 'warning',
   metafile: true,
+};
+const result = await build({
+  ...options,
+  entryPoints: [entry],
+  outfile,
+  banner: { js: '#!/usr/bin/env node' },
 });
+
+// The workers of every workspace package the bundle inlined (the app's own included).
+const packageRoots = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  if (input.includes('node_modules')) continue;
+  const root = packageRootOf(resolve(input));
+  if (root) packageRoots.add(root);
+}
+const workers = [...packageRoots].flatMap((root) => {
+  const listed = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workers ?? [];
+  return listed.map((file) => resolve(root, file));
+});
+const outputs = [result];
+for (const worker of workers) {
+  const built = await build({
+    ...options,
+    entryPoints: [worker],
+    outfile: join(dirname(resolve(outfile)), `${basename(worker, '.ts')}.js`),
+    write: false,
+  });
+  // Written to a temporary name and renamed: a process starting a worker from this directory
+  // while another build rewrites it (tests bundle into dist/ too) reads a whole file, never half.
+  for (const file of built.outputFiles) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+  outputs.push(built);
+}
 
 // Checked on the output, after tree shaking: only imports that survive must be resolvable.
 const missing = new Set();
-for (const output of Object.values(result.metafile.outputs)) {
-  for (const imported of output.imports) {
-    if (!imported.external || imported.path.startsWith('node:')) continue;
-    const name = packageName(imported.path);
-    if (!builtins.has(name) && !declared.has(name)) missing.add(name);
+for (const built of outputs) {
+  for (const output of Object.values(built.metafile.outputs)) {
+    for (const imported of output.imports) {
+      if (!imported.external || imported.path.startsWith('node:')) continue;
+      const name = packageName(imported.path);
+      if (!builtins.has(name) && !declared.has(name)) missing.add(name);
+    }
   }
 }
 if (missing.size > 0) {
   console.error(`${outfile} imports ${[...missing].join(', ')}: add to ${manifest.name} dependencies`);
   process.exit(1);
+}
+
+function packageRootOf(file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return null;
 }

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DemoModelEntry, loadManifest } from '@modelplane/demo-models';
 import * as ort from 'onnxruntime-node';
-import type { BackendLogger } from '../src/backends/backend-manager.ts';
-import type { Tensor } from '../src/backends/types.ts';
+import type { BackendLogger, Tensor } from '../src/backends/types.ts';
 import type { VersionConfig } from '../src/routing/types.ts';
 
 /**

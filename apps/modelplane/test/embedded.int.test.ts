@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findModel, loadManifest } from '@modelplane/demo-models';
 import { getFreePort, type ManagedProcess, startProcess, stopAllProcesses } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -165,5 +166,39 @@ describe('the all-in-one server on a fresh data directory', () => {
     const { status, body } = await predictLikeTheBanner();
     expect(status).toBe(200);
     expect(['recs@1.0.0', 'recs@2.0.0']).toContain(body.modelVersion);
+  });
+
+  it('serves a version on worker threads: the bundle carries the worker beside main.js', async () => {
+    const recs = findModel(loadManifest(), 'recs', '1.0.0');
+    if (!recs) throw new Error('run the demo-models build');
+    const registered = await cli([
+      'versions',
+      'register',
+      'recs@1.0.0-threads',
+      '--file',
+      recs.file,
+      '--serving-options',
+      '{"workerThreads":1}',
+    ]);
+    expect(registered).toMatchObject({ code: 0, stderr: '' });
+    // OIP with the model's own tensor: a version registered from the bare file has no input schema.
+    const base = new URL(parseCurl(server.curl).url).origin;
+    const infer = async (version: string) => {
+      const response = await fetch(`${base}/v2/models/recs/versions/${version}/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [
+            { name: 'features', datatype: 'FP32', shape: [1, 8], data: [30, 4, 2, 55, 1, 0.5, 0.2, 0.3] },
+          ],
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { outputs?: unknown[] } };
+    };
+    const threads = await infer('1.0.0-threads');
+    expect(threads.status, JSON.stringify(threads.body)).toBe(200);
+    expect(threads.body.outputs).toHaveLength(2);
+    // The same file on the main thread answers the same.
+    expect((await infer('1.0.0')).body.outputs).toEqual(threads.body.outputs);
   });
 });

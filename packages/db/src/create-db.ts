@@ -1,8 +1,11 @@
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { registerCopyPool } from './copy-pool.ts';
+import type { Database } from './database.ts';
 import { registerSessionOpener } from './sql-session.ts';
 import type { DB } from './types.ts';
+
+export type { Database } from './database.ts';
 
 /** How to reach the database: a Postgres server, or PGlite (in memory or in a directory). */
 export type DbOptions =
@@ -19,13 +22,6 @@ export type DbOptions =
       /** A directory to persist to; undefined keeps the database in memory. */
       dataDir?: string;
     };
-
-/** An open database: the Kysely instance, which engine is behind it, and how to close it. */
-export interface Database {
-  db: Kysely<DB>;
-  kind: 'postgres' | 'pglite';
-  close(): Promise<void>;
-}
 
 /** pg's default int8 parser returns strings; our ids and generations fit in a double. */
 const INT8_OID = 20;

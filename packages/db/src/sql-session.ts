@@ -1,4 +1,4 @@
-import type { Database } from './create-db.ts';
+import type { Database } from './database.ts';
 
 /** Runs SQL on one connection: `query` for one parameterised statement, `exec` for a script. */
 export interface SqlRunner {

@@ -7,7 +7,7 @@ import { loadRunner, runnerKey } from './load-runner.ts';
 import type { NetworkPolicy, Resolver } from './network-policy.ts';
 import { createRemoteContext, type RemoteSettings } from './remote/context.ts';
 import type { BackendStats } from './stats.ts';
-import type { BackendManager, ModelRunner } from './types.ts';
+import type { BackendLogger, BackendManager, ModelRunner } from './types.ts';
 import {
   type Entry,
   replaceRunner,
@@ -17,13 +17,6 @@ import {
 } from './version-entry.ts';
 
 export { VersionLoadFailedError, VersionUnavailableError } from './version-entry.ts';
-
-/** The logger surface the manager uses; pino satisfies it. */
-export interface BackendLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 /** Options for {@link createBackendManager}. */
 export interface BackendManagerOptions {

@@ -1,15 +1,8 @@
+import type { LoadedCount } from './stats.ts';
 import type { Entry } from './version-entry.ts';
 
 /** Default `MAX_LOADED_VERSIONS`: sessions one replica keeps loaded before it evicts pinned ones. */
 export const DEFAULT_MAX_LOADED_VERSIONS = 32;
-
-/** Loaded versions at one instant, split by whether routing sends them traffic. */
-export interface LoadedCount {
-  /** In the routing tables (or warming for them): never evicted. */
-  routed: number;
-  /** Loaded because a caller pinned them: evicted least recently used first. */
-  onDemand: number;
-}
 
 /** An entry that holds (or is building) a session: what the cap counts. */
 function resident(entry: Entry): boolean {

@@ -3,23 +3,12 @@ import type { VersionConfig } from '../routing/types.ts';
 import { fetchArtifact } from './artifact-fetch.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import { OnnxRunner, readServableModel } from './onnx-runner.ts';
-import type { Endpoints } from './remote/endpoint.ts';
+import type { RemoteContext } from './remote/context.ts';
 import { OipRunner } from './remote/oip-runner.ts';
 import { remoteTarget } from './remote/remote-target.ts';
 import { TfServingRunner } from './remote/tfserving-runner.ts';
 import type { ModelRunner } from './types.ts';
 import { WorkerOnnxRunner } from './worker-runner.ts';
-
-/** What remote backends need: the shared endpoints (pools, breakers, budgets) and their limits. */
-export interface RemoteContext {
-  endpoints: Endpoints;
-  /** Hosts remote versions may reach; empty allows any. */
-  hostAllowlist: readonly string[];
-  /** Bound on reading a remote model's metadata at load. */
-  loadTimeoutMs: number;
-  /** Outbound deadline for a call that arrives without one. */
-  defaultTimeoutMs: number;
-}
 
 /** What any backend may need to become ready. */
 export interface LoadContext {

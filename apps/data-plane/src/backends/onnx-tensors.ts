@@ -120,7 +120,10 @@ export function toOrtTensor(tensor: Tensor): ort.Tensor {
 }
 
 /** An output as a flat Tensor; INT64 values become numbers, and any beyond 2^53 fail rather than round. */
-export function fromOrtTensor(meta: TensorMeta, value: ort.OnnxValue | undefined): Tensor {
+export function fromOrtTensor(
+  meta: TensorMeta,
+  value: Pick<ort.Tensor, 'type' | 'dims' | 'data'> | undefined,
+): Tensor {
   if (!value) throw new Error(`the model returned no output '${meta.name}'`);
   const shape = [...value.dims];
   const { data } = value;

@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { LoadedCount } from './load-cap.ts';
+
+/** Loaded versions at one instant, split by whether routing sends them traffic. */
+export interface LoadedCount {
+  /** In the routing tables (or warming for them): never evicted. */
+  routed: number;
+  /** Loaded because a caller pinned them: evicted least recently used first. */
+  onDemand: number;
+}
 
 /** Why a batch left the queue: it reached maxBatchSize, or its oldest request reached maxDelayMs. */
 export type FlushReason = 'full' | 'timer';

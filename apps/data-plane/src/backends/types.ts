@@ -67,3 +67,10 @@ export interface BackendManager {
   retain(versionIds: ReadonlySet<string>): void;
   close(): Promise<void>;
 }
+
+/** The logger surface the manager uses; pino satisfies it. */
+export interface BackendLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

@@ -1,9 +1,8 @@
 import { UnavailableError } from '../errors.ts';
 import type { VersionConfig } from '../routing/types.ts';
-import type { BackendLogger } from './backend-manager.ts';
 import { safeLoadReason } from './load-failure.ts';
 import { runnerKey } from './load-runner.ts';
-import type { ModelRunner, VersionState } from './types.ts';
+import type { BackendLogger, ModelRunner, VersionState } from './types.ts';
 
 /** Why a version cannot serve now: 503 with Retry-After; the message names the version and the reason. */
 export class VersionUnavailableError extends UnavailableError {

@@ -1,12 +1,10 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { WarmupRequest } from '@modelplane/schemas';
-import type * as ort from 'onnxruntime-node';
 import { UnavailableError } from '../errors.ts';
 import { SessionCreateError } from './load-failure.ts';
 import { RunnerClosedError, RunSkippedError } from './onnx-runner.ts';
 import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs } from './onnx-tensors.ts';
-import { ONNX_WORKER_SOURCE } from './onnx-worker-source.ts';
+import type { OnnxWorkerResponse, WireTensor } from './onnx-worker-protocol.ts';
+import { type OnnxWorkerThread, startOnnxWorker } from './onnx-worker-thread.ts';
 import type { InferOptions, ModelRunner, Tensor, TensorMeta } from './types.ts';
 import { warmUp } from './warmup.ts';
 
@@ -25,27 +23,20 @@ export interface WorkerRunnerOptions {
 /** Requests one worker may hold before the runner refuses more (503): a bound on its queue. */
 export const DEFAULT_MAX_QUEUE_PER_WORKER = 64;
 
-interface Feed {
-  name: string;
-  type: ort.Tensor.Type;
-  dims: readonly number[];
-  data: ort.Tensor.DataType;
+interface Pending {
+  resolve(outputs: WireTensor[]): void;
+  reject(error: unknown): void;
+  ref: string;
 }
 
 interface Slot {
-  worker: Worker;
+  thread: OnnxWorkerThread;
   busy: number;
   dead: boolean;
-  pending: Map<number, { resolve(outputs: Feed[]): void; reject(error: unknown): void; ref: string }>;
+  pending: Map<number, Pending>;
 }
 
-type ReadyMessage = {
-  type: 'ready';
-  inputs: ort.InferenceSession.ValueMetadata[];
-  outputs: ort.InferenceSession.ValueMetadata[];
-};
-
-const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+type ReadyMessage = Extract<OnnxWorkerResponse, { type: 'ready' }>;
 
 /**
  * One model version served by a small pool of worker threads, each with its own session, so a
@@ -72,7 +63,7 @@ export class WorkerOnnxRunner implements ModelRunner {
     const failed = started.find((s) => s.status === 'rejected');
     const first = started.find((s) => s.status === 'fulfilled');
     if (failed || !first || first.status !== 'fulfilled') {
-      await Promise.allSettled(slots.map((s) => s.worker.terminate()));
+      await Promise.allSettled(slots.map((s) => s.thread.worker.terminate()));
       throw failed?.status === 'rejected' ? failed.reason : new Error(`${options.ref}: no worker started`);
     }
     let runner: WorkerOnnxRunner;
@@ -85,7 +76,7 @@ export class WorkerOnnxRunner implements ModelRunner {
         options.maxQueuePerWorker ?? DEFAULT_MAX_QUEUE_PER_WORKER,
       );
     } catch (error) {
-      await Promise.allSettled(slots.map((s) => s.worker.terminate()));
+      await Promise.allSettled(slots.map((s) => s.thread.worker.terminate()));
       throw new SessionCreateError(options.ref, error instanceof Error ? error.message : String(error));
     }
     try {
@@ -133,7 +124,7 @@ export class WorkerOnnxRunner implements ModelRunner {
       options.deadlineAt === undefined ? undefined : Date.now() + (options.deadlineAt - performance.now());
     const result = await this.#send(slot, inputs, deadline);
     const byName = new Map(result.map((f) => [f.name, f]));
-    return this.outputs.map((meta) => fromOrtTensor(meta, byName.get(meta.name) as unknown as ort.OnnxValue));
+    return this.outputs.map((meta) => fromOrtTensor(meta, byName.get(meta.name)));
   }
 
   /** Lets running requests finish, then ends every worker. Idempotent. */
@@ -143,79 +134,76 @@ export class WorkerOnnxRunner implements ModelRunner {
         this.slots.map(async (slot) => {
           if (slot.dead) return;
           while (slot.pending.size > 0) await new Promise((r) => setTimeout(r, 10));
-          slot.worker.postMessage({ type: 'close' });
-          await new Promise((r) => slot.worker.once('exit', r));
+          slot.thread.post({ type: 'close' });
+          await new Promise((r) => slot.thread.worker.once('exit', r));
         }),
       );
     })();
     return this.#closing;
   }
 
-  #send(slot: Slot, inputs: readonly Tensor[], deadline: number | undefined): Promise<Feed[]> {
+  #send(slot: Slot, inputs: readonly Tensor[], deadline: number | undefined): Promise<WireTensor[]> {
     const id = this.#nextId++;
-    const feeds: Feed[] = inputs.map((t) => {
+    const feeds: WireTensor[] = inputs.map((t) => {
       const tensor = toOrtTensor(t);
       return { name: t.name, type: tensor.type, dims: tensor.dims, data: tensor.data };
     });
     slot.busy += 1;
-    return new Promise<Feed[]>((resolve, reject) => {
+    return new Promise<WireTensor[]>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject, ref: this.ref });
-      slot.worker.postMessage({ type: 'run', id, feeds, deadline });
+      slot.thread.post({ type: 'run', id, feeds, deadline });
     }).finally(() => {
       slot.busy -= 1;
     });
   }
 }
 
-function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: ReadyMessage }> {
-  const worker = new Worker(ONNX_WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      ortPath,
-      bytes: options.bytes,
-      options: {
-        intraOpNumThreads: options.intraOpThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        logSeverityLevel: 2,
-      },
+async function spawn(options: WorkerRunnerOptions): Promise<{ slot: Slot; ready: ReadyMessage }> {
+  const thread = startOnnxWorker({
+    bytes: options.bytes,
+    options: {
+      intraOpNumThreads: options.intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 2,
     },
   });
-  const slot: Slot = { worker, busy: 0, dead: false, pending: new Map() };
+  const slot: Slot = { thread, busy: 0, dead: false, pending: new Map() };
   const failAll = (error: Error) => {
     for (const entry of slot.pending.values()) entry.reject(error);
     slot.pending.clear();
   };
+  const settle = (id: number, settleWith: (entry: Pending) => void) => {
+    const entry = slot.pending.get(id);
+    slot.pending.delete(id);
+    if (entry) settleWith(entry);
+  };
   return new Promise((resolve, reject) => {
-    worker.on(
-      'message',
-      (message: {
-        type: string;
-        id?: number;
-        outputs?: Feed[];
-        error?: string;
-        skipped?: boolean;
-        message?: string;
-      }) => {
-        if (message.type === 'ready') resolve({ slot, ready: message as unknown as ReadyMessage });
-        else if (message.type === 'failed')
-          reject(new SessionCreateError(options.ref, String(message.message)));
-        else if (message.type === 'result' && message.id !== undefined) {
-          const entry = slot.pending.get(message.id);
-          slot.pending.delete(message.id);
-          if (!entry) return;
-          if (message.skipped) entry.reject(new RunSkippedError(entry.ref));
-          else if (message.error !== undefined) entry.reject(new Error(message.error));
-          else entry.resolve(message.outputs ?? []);
-        }
-      },
-    );
-    worker.on('error', (error) => {
+    thread.onMessage((message) => {
+      switch (message.type) {
+        case 'ready':
+          resolve({ slot, ready: message });
+          break;
+        case 'failed':
+          reject(new SessionCreateError(options.ref, message.message));
+          break;
+        case 'result':
+          settle(message.id, (entry) => entry.resolve(message.outputs));
+          break;
+        case 'skipped':
+          settle(message.id, (entry) => entry.reject(new RunSkippedError(entry.ref)));
+          break;
+        case 'error':
+          settle(message.id, (entry) => entry.reject(new Error(message.message)));
+          break;
+      }
+    });
+    thread.worker.on('error', (error) => {
       reject(error);
       failAll(error);
     });
-    worker.on('exit', (code) => {
+    thread.worker.on('exit', (code) => {
       slot.dead = true;
       const error = new Error(`${options.ref}: inference worker exited (code ${code})`);
       reject(error);

@@ -1,65 +1,86 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { BackendStats } from '../backends/stats.ts';
 import { mirroredCounter } from './mirrored-counter.ts';
+import { CounterFamily, HistogramFamily, Lookup } from './series.ts';
 
 /** Batch sizes, remote-backend latency, sheds and admission from the backends' stats events. */
 export function registerBackendMetrics(registry: Registry, stats: BackendStats): void {
   const registers = [registry];
-  const batchSize = new Histogram({
+  const batchSize = new HistogramFamily(registry, {
     name: 'modelplane_batch_size',
     help: 'Requests per batched model run, by version',
     labelNames: ['version'],
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-    registers,
   });
-  const batchWait = new Histogram({
+  const batchWait = new HistogramFamily(registry, {
     name: 'modelplane_batch_wait_seconds',
     help: 'How long the oldest request of a batch waited for companions',
     labelNames: ['version'],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
-    registers,
   });
-  const backendLatency = new Histogram({
+  const backendLatency = new HistogramFamily(registry, {
     name: 'modelplane_backend_duration_seconds',
     help: 'Remote backend call latency by version and outcome',
     labelNames: ['version', 'outcome'],
     buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10, 30],
-    registers,
   });
-  const inferenceLatency = new Histogram({
+  const inferenceLatency = new HistogramFamily(registry, {
     name: 'modelplane_inference_duration_seconds',
     help: 'In-process model execution latency (ONNX Runtime, batch wait included) by version and outcome',
     labelNames: ['version', 'outcome'],
     buckets: [
       0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5,
     ],
-    registers,
   });
-  const shed = new Counter({
+  const shed = new CounterFamily(registry, {
     name: 'modelplane_shed_total',
     help: 'Predictions turned away before running, by reason and version',
     labelNames: ['reason', 'version'],
-    registers,
   });
+  // Series resolved once per version (and outcome, reason) and kept: an event adds to numbers.
+  const batches = new Lookup((version: string) => ({
+    size: batchSize.series({ version }),
+    wait: batchWait.series({ version }),
+  }));
+  const calls = new Lookup(
+    (version: string) => new Lookup((outcome: string) => backendLatency.series({ version, outcome })),
+  );
+  const runs = new Lookup(
+    (version: string) => new Lookup((outcome: string) => inferenceLatency.series({ version, outcome })),
+  );
+  const sheds = new Lookup(
+    (reason: string) => new Lookup((version: string) => shed.series({ reason, version })),
+  );
   stats.on('batch', (flush) => {
-    batchSize.observe({ version: flush.version }, flush.requests);
-    batchWait.observe({ version: flush.version }, flush.waitedMs / 1000);
+    const series = batches.get(flush.version);
+    series.size.observe(flush.requests);
+    series.wait.observe(flush.waitedMs / 1000);
   });
   stats.on('call', (call) =>
-    backendLatency.observe({ version: call.version, outcome: call.outcome }, call.latencyMs / 1000),
+    calls
+      .get(call.version)
+      .get(call.outcome)
+      .observe(call.latencyMs / 1000),
   );
   stats.on('run', (run) =>
-    inferenceLatency.observe({ version: run.version, outcome: run.outcome }, run.latencyMs / 1000),
+    runs
+      .get(run.version)
+      .get(run.outcome)
+      .observe(run.latencyMs / 1000),
   );
-  stats.on('shed', (event) => shed.inc({ reason: event.reason, version: event.version ?? '' }));
-  const warmupFailures = new Counter({
+  stats.on('shed', (event) =>
+    sheds
+      .get(event.reason)
+      .get(event.version ?? '')
+      .inc(),
+  );
+  const warmupFailures = new CounterFamily(registry, {
     name: 'modelplane_warmup_failures_total',
     help: 'Failed warm-ups by version; request="zeros" still serves (a warning), "registered" does not',
     labelNames: ['model', 'version', 'request'],
-    registers,
   });
   stats.on('warmupFailure', (f) =>
-    warmupFailures.inc({ model: f.model, version: f.version, request: f.request }),
+    warmupFailures.series({ model: f.model, version: f.version, request: f.request }).inc(),
   );
   mirroredCounter(
     registry,

@@ -1,6 +1,13 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { PredictionRecord, ServedFrom } from '../pipeline/types.ts';
 import type { ModelTable } from '../routing/types.ts';
+import {
+  CounterFamily,
+  type CounterSeries,
+  HistogramFamily,
+  type HistogramSeries,
+  Lookup,
+} from './series.ts';
 
 /**
  * Latency buckets in seconds: dense from 0.25 ms to 30 ms, so p99 of a millisecond-scale model
@@ -13,7 +20,10 @@ export const LATENCY_BUCKETS_SECONDS = [
 ];
 
 /** `success`, `client_error` (4xx) or `server_error` (5xx). */
-export function outcomeOf(status: number): 'success' | 'client_error' | 'server_error' {
+type Outcome = 'success' | 'client_error' | 'server_error';
+
+/** The outcome label of a response status. */
+export function outcomeOf(status: number): Outcome {
   if (status >= 500) return 'server_error';
   return status >= 400 ? 'client_error' : 'success';
 }
@@ -39,54 +49,78 @@ export function predictionLabels(
 
 const TIER: Partial<Record<ServedFrom, string>> = { 'cache-memory': 'memory', 'cache-redis': 'redis' };
 
-/** The per-request metrics, fed from the response hook. */
+/** The series of one model and version, each made the first time it counts something. */
+interface VersionSeries {
+  duration: Lookup<Outcome, HistogramSeries>;
+  /** By outcome, then by where the answer came from. */
+  predictions: Lookup<Outcome, Lookup<string, CounterSeries>>;
+  errors: Lookup<string, CounterSeries>;
+  cacheHits: Lookup<string, CounterSeries>;
+  cacheMisses(): CounterSeries;
+}
+
+/**
+ * The per-request metrics, fed from the response hook. Series are resolved once per model and
+ * version (and outcome, route, status...) and kept, so a request adds to numbers; prom-client
+ * reads them when /metrics is scraped (see series.ts).
+ */
 export class RequestMetrics {
-  readonly #duration: Histogram<'model' | 'version' | 'outcome'>;
-  readonly #predictions: Counter<'model' | 'version' | 'outcome' | 'served_from'>;
-  readonly #errors: Counter<'model' | 'version' | 'code'>;
-  readonly #cacheHits: Counter<'model' | 'version' | 'tier'>;
-  readonly #cacheMisses: Counter<'model' | 'version'>;
-  readonly #responses: Counter<'route' | 'status'>;
+  readonly #versions: Lookup<string, Lookup<string, VersionSeries>>;
+  readonly #responses: Lookup<string, Lookup<number, CounterSeries>>;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.#duration = new Histogram({
+    const duration = new HistogramFamily(registry, {
       name: 'modelplane_prediction_duration_seconds',
       help: 'Prediction latency in the server, by model, version (name@version) and outcome',
       labelNames: ['model', 'version', 'outcome'],
       buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
     });
-    this.#predictions = new Counter({
+    const predictions = new CounterFamily(registry, {
       name: 'modelplane_predictions_total',
       help: 'Predictions by model, served version, outcome and where the answer came from',
       labelNames: ['model', 'version', 'outcome', 'served_from'],
-      registers,
     });
-    this.#errors = new Counter({
+    const errors = new CounterFamily(registry, {
       name: 'modelplane_prediction_errors_total',
       help: 'Failed predictions by model, version and error code',
       labelNames: ['model', 'version', 'code'],
-      registers,
     });
-    this.#cacheHits = new Counter({
+    const cacheHits = new CounterFamily(registry, {
       name: 'modelplane_cache_hits_total',
       help: 'Predictions answered from the cache, by tier (memory, redis)',
       labelNames: ['model', 'version', 'tier'],
-      registers,
     });
-    this.#cacheMisses = new Counter({
+    const cacheMisses = new CounterFamily(registry, {
       name: 'modelplane_cache_misses_total',
       help: 'Predictions of cache-enabled models that missed both cache tiers',
       labelNames: ['model', 'version'],
-      registers,
     });
-    this.#responses = new Counter({
+    const responses = new CounterFamily(registry, {
       name: 'modelplane_http_responses_total',
       help: 'Every HTTP response by route pattern and status, predictions or not (auth failures, bad bodies)',
       labelNames: ['route', 'status'],
-      registers,
     });
+    this.#versions = new Lookup(
+      (model) =>
+        new Lookup((version): VersionSeries => {
+          let misses: CounterSeries | undefined;
+          return {
+            duration: new Lookup((outcome) => duration.series({ model, version, outcome })),
+            predictions: new Lookup(
+              (outcome) =>
+                new Lookup((servedFrom) =>
+                  predictions.series({ model, version, outcome, served_from: servedFrom }),
+                ),
+            ),
+            errors: new Lookup((code) => errors.series({ model, version, code })),
+            cacheHits: new Lookup((tier) => cacheHits.series({ model, version, tier })),
+            cacheMisses: () => (misses ??= cacheMisses.series({ model, version })),
+          };
+        }),
+    );
+    this.#responses = new Lookup(
+      (route) => new Lookup((status) => responses.series({ route, status: String(status) })),
+    );
   }
 
   /**
@@ -100,16 +134,20 @@ export class RequestMetrics {
     table: ModelTable | undefined,
   ): void {
     const { model, version } = predictionLabels(record, table);
+    const series = this.#versions.get(model).get(version);
     const outcome = outcomeOf(status);
-    this.#duration.observe({ model, version, outcome }, seconds);
-    this.#predictions.inc({ model, version, outcome, served_from: record.servedFrom ?? 'none' });
-    if (record.errorCode !== null) this.#errors.inc({ model, version, code: record.errorCode });
+    series.duration.get(outcome).observe(seconds);
+    series.predictions
+      .get(outcome)
+      .get(record.servedFrom ?? 'none')
+      .inc();
+    if (record.errorCode !== null) series.errors.get(record.errorCode).inc();
     const tier = record.servedFrom ? TIER[record.servedFrom] : undefined;
-    if (tier) this.#cacheHits.inc({ model, version, tier });
-    else if (table?.cache.enabled && status < 400) this.#cacheMisses.inc({ model, version });
+    if (tier) series.cacheHits.get(tier).inc();
+    else if (table?.cache.enabled && status < 400) series.cacheMisses().inc();
   }
 
   observeResponse(route: string, status: number): void {
-    this.#responses.inc({ route, status: String(status) });
+    this.#responses.get(route).get(status).inc();
   }
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { PredictionLogInput } from './prediction-log.ts';
+import type { PredictionLogInput } from './prediction-log-row.ts';
 import { storableJson, storableText } from './storable-text.ts';
 
 const COPY_STATEMENT = `COPY prediction_log (

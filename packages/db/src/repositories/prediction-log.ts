@@ -2,28 +2,10 @@ import { sql } from 'kysely';
 import { copyPoolFor } from '../copy-pool.ts';
 import type { Executor } from './executor.ts';
 import { copyPredictionLog } from './prediction-log-copy.ts';
+import type { PredictionLogInput } from './prediction-log-row.ts';
 import { storableJson, storableText } from './storable-text.ts';
 
-/** One prediction-log row as the data plane writes it. */
-export interface PredictionLogInput {
-  requestId: string;
-  createdAt: Date;
-  model: string;
-  assignedVersion: string | null;
-  servedVersion: string | null;
-  revision: number | null;
-  routingKeyHash: string | null;
-  sticky: boolean;
-  pinned: boolean;
-  inputHash: string | null;
-  latencyMs: number;
-  servedFrom: string | null;
-  status: number;
-  errorCode: string | null;
-  replicaId: string;
-  /** Ready-made JSON text (`{"input":...,"output":...}`), or null. */
-  payloadJson: string | null;
-}
+export type { PredictionLogInput } from './prediction-log-row.ts';
 
 /** Postgres's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = '23505';

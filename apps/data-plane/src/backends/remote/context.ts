@@ -1,10 +1,20 @@
 import type { BreakerOptions } from '../circuit-breaker.ts';
-import type { RemoteContext } from '../load-runner.ts';
 import { type NetworkPolicy, STRICT_NETWORK_POLICY } from '../network-policy.ts';
 import type { RetryBudgetOptions } from '../retry-budget.ts';
 import type { BackendStats } from '../stats.ts';
 import { Endpoints } from './endpoint.ts';
 import { RemoteHttp } from './http.ts';
+
+/** What remote backends need: the shared endpoints (pools, breakers, budgets) and their limits. */
+export interface RemoteContext {
+  endpoints: Endpoints;
+  /** Hosts remote versions may reach; empty allows any. */
+  hostAllowlist: readonly string[];
+  /** Bound on reading a remote model's metadata at load. */
+  loadTimeoutMs: number;
+  /** Outbound deadline for a call that arrives without one. */
+  defaultTimeoutMs: number;
+}
 
 /** Settings for remote (oip, tfserving) backends; every field has a default. */
 export interface RemoteSettings {
