@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import type { ControlPlaneClient } from '@modelplane/client';
 import { uploadLocalArtifact } from './artifact.ts';
-import type { Command, CommandContext, CommandGroup, FlagValues, OptionsConfig } from './command.ts';
+import {
+  type Command,
+  type CommandContext,
+  type CommandGroup,
+  type FlagValues,
+  isNamed,
+  type OptionsConfig,
+} from './command.ts';
 import { alertsGroup } from './commands/alerts.ts';
 import { auditGroup } from './commands/audit.ts';
 import { cacheGroup } from './commands/cache.ts';
@@ -122,9 +129,9 @@ function findCommand(argv: string[]): Found {
   const [groupName, commandName] = positionals;
   if (groupName === undefined)
     return { help: rootHelp(GROUPS), exitCode: values.help ? EXIT_OK : EXIT_USAGE };
-  const group = GROUPS.find((g) => g.name === groupName);
+  const group = GROUPS.find((g) => isNamed(g, groupName));
   if (!group) throw new UsageError(`unknown command "${groupName}" (see modelplane --help)`);
-  const command = group.commands.find((c) => c.name === commandName);
+  const command = group.commands.find((c) => isNamed(c, commandName));
   if (command) {
     return values.help
       ? { help: commandHelp(group, command), exitCode: EXIT_OK }

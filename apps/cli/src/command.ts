@@ -23,6 +23,8 @@ export interface CommandContext {
 /** One leaf command such as `traffic canary`. */
 export interface Command {
   name: string;
+  /** Other names that run it (`rollouts status` for `rollouts show`). */
+  aliases?: string[];
   /** Arguments and flags after `modelplane <group> <name>`, for help text. */
   usage: string;
   summary: string;
@@ -37,6 +39,8 @@ export interface Command {
 /** A command group (`models`, `traffic`, ...), one per file in src/commands/. */
 export interface CommandGroup {
   name: string;
+  /** Other names for the group (`rollout` for `rollouts`). */
+  aliases?: string[];
   summary: string;
   commands: Command[];
   /** Runs when the group is called without a subcommand (`modelplane audit`). */
@@ -52,4 +56,9 @@ export function stringFlag(flags: FlagValues, name: string): string | undefined 
 /** Whether a boolean flag was given. */
 export function booleanFlag(flags: FlagValues, name: string): boolean {
   return flags[name] === true;
+}
+
+/** Whether `name` is the command's or group's name or one of its aliases. */
+export function isNamed(item: { name: string; aliases?: string[] }, name: string | undefined): boolean {
+  return name !== undefined && (item.name === name || (item.aliases?.includes(name) ?? false));
 }

@@ -19,7 +19,7 @@ export function rootHelp(groups: CommandGroup[]): string {
     'Manage models, versions, traffic, tokens and the audit log of a Modelplane control plane.',
     '',
     'commands:',
-    ...groups.map((g) => `  ${g.name.padEnd(width)}  ${g.summary}`),
+    ...groups.map((g) => `  ${g.name.padEnd(width)}  ${g.summary}${aliasNote(g)}`),
     '',
     ...GLOBAL_FLAGS,
     '',
@@ -32,7 +32,7 @@ export function rootHelp(groups: CommandGroup[]): string {
 /** `modelplane <group> --help`. */
 export function groupHelp(group: CommandGroup): string {
   const lines = group.commands.map((c) => `  modelplane ${group.name} ${c.name} ${c.usage}`.trimEnd());
-  const summaries = group.commands.map((c) => `  ${c.name.padEnd(9)}  ${c.summary}`);
+  const summaries = group.commands.map((c) => `  ${c.name.padEnd(9)}  ${c.summary}${aliasNote(c)}`);
   return [
     `usage:`,
     ...lines,
@@ -59,4 +59,9 @@ export function commandHelp(group: CommandGroup, command: Command): string {
     '',
     ...GLOBAL_FLAGS,
   ].join('\n');
+}
+
+/** ` (also: rollout)` for an item with aliases, nothing otherwise. */
+function aliasNote(item: { aliases?: string[] }): string {
+  return item.aliases?.length ? ` (also: ${item.aliases.join(', ')})` : '';
 }

@@ -63,4 +63,19 @@ describe('modelplane rollouts', () => {
     const aborted = await cp.json<RolloutJson>(['rollouts', 'abort', started.id]);
     expect(aborted.state).toBe('aborted');
   });
+
+  it('answers to `rollout` and `status`, and promotes now with a reason, naming it when missing', async () => {
+    const started = await cp.json<RolloutJson>(['rollout', 'start', 'recs@2.0.0', '--steps', '5,100']);
+    const status = await cp.cli(['rollout', 'status', started.id]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('[5%] → 100%');
+
+    expectOneLineError(await cp.cli(['rollout', 'promote-now', 'recs']), 2, /--reason/);
+    const promoted = await cp.cli(['rollout', 'promote-now', 'recs', '--reason', 'hotfix INC-7']);
+    expect(promoted.code).toBe(0);
+    expect(promoted.stdout).toContain('promoted (promoted now by');
+    expect(promoted.stdout).toContain('analysis skipped: hotfix INC-7');
+    const traffic = await cp.json<{ revision: { baseline: string } }>(['traffic', 'show', 'recs']);
+    expect(traffic.revision.baseline).toBe('2.0.0');
+  });
 });

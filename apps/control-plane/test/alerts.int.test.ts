@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { createDb, type Database, upsertHeartbeat, upsertRollups } from '@modelplane/db';
 import { emptyHistogram, latencyBucket } from '@modelplane/stats';
 import { waitFor } from '@modelplane/testing';
@@ -9,6 +7,7 @@ import type { Deps } from '../src/deps.ts';
 import { evaluateAlertRules } from '../src/services/monitoring/alert-evaluation.ts';
 import { type MonitoringJobs, startMonitoringJobs } from '../src/services/monitoring/jobs.ts';
 import { ADMIN_TOKEN, type Harness, seedModel, startControlPlane } from './harness.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 interface Received {
   id: number;
@@ -19,7 +18,7 @@ interface Received {
 }
 
 let cp: Harness;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let webhookUrl: string;
 const attempts: Received[] = [];
 const delivered: Received[] = [];
@@ -30,34 +29,21 @@ const silent = { info() {}, warn() {}, error() {} };
 beforeAll(async () => {
   cp = await startControlPlane();
   // A real receiver: the first attempt at each event fails, so every delivery has to be retried.
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      const event = JSON.parse(body) as Received;
-      const first = !attempts.some((a) => a.id === event.id);
-      attempts.push(event);
-      if (first) {
-        response.writeHead(500).end();
-        return;
-      }
-      delivered.push(event);
-      response.writeHead(204).end();
-    });
+  receiver = await startWebhookReceiver((body) => {
+    const event = body as Received;
+    const first = !attempts.some((a) => a.id === event.id);
+    attempts.push(event);
+    if (first) return 500;
+    delivered.push(event);
+    return 204;
   });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  const address = receiver.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  webhookUrl = `http://127.0.0.1:${address.port}/hook`;
+  webhookUrl = receiver.url;
 });
 
 afterAll(async () => {
   for (const j of jobs) await j.stop();
   for (const database of extraDatabases) await database.close();
-  receiver?.close();
+  await receiver?.close();
   await cp?.close();
 });
 

@@ -95,6 +95,10 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
   'rollouts.pause': { tier: 'operator', call: (c) => c.rollouts.pause.mutate({ id: 'ro_missing' }) },
   'rollouts.resume': { tier: 'operator', call: (c) => c.rollouts.resume.mutate({ id: 'ro_missing' }) },
   'rollouts.abort': { tier: 'operator', call: (c) => c.rollouts.abort.mutate({ id: 'ro_missing' }) },
+  'rollouts.promoteNow': {
+    tier: 'operator',
+    call: (c) => c.rollouts.promoteNow.mutate({ model: 'no-such-model', reason: 'matrix' }),
+  },
 };
 
 const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;

@@ -1,116 +1,30 @@
-import { findRollout, upsertRollups } from '@modelplane/db';
+import { findRollout } from '@modelplane/db';
 import { decodeBucketMap } from '@modelplane/router';
-import { emptyHistogram, latencyBucket } from '@modelplane/stats';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickDueRollouts } from '../src/services/rollouts/job.ts';
 import { applyEvaluation, tickRollout } from '../src/services/rollouts/tick.ts';
 import { type Harness, seedModel, startControlPlane } from './harness.ts';
+import { databaseMinute, rolloutFixtures } from './rollout-fixtures.ts';
+
+type Fixtures = ReturnType<typeof rolloutFixtures>;
 
 let cp: Harness;
-/** The database's current minute; every rollup and step start below is placed relative to it. */
-let T: number;
-const MIN = 60_000;
+let startOn: Fixtures['startOn'];
+let stepStartedAt: Fixtures['stepStartedAt'];
+let feed: Fixtures['feed'];
+let feedCached: Fixtures['feedCached'];
+let candidateWeight: Fixtures['candidateWeight'];
 
 beforeAll(async () => {
   cp = await startControlPlane();
-  const { rows } = await sql<{ t: Date }>`SELECT date_trunc('minute', now()) AS t`.execute(cp.deps.db);
-  T = new Date(rows[0]?.t ?? 0).getTime();
+  ({ startOn, stepStartedAt, feed, feedCached, candidateWeight } = rolloutFixtures(
+    cp,
+    await databaseMinute(cp),
+  ));
 });
 afterAll(async () => {
   await cp?.close();
 });
-
-/** Fast, permissive settings so a test's data alone decides: no warm-up, bake or long waits. */
-const fastChecks = {
-  warmupSeconds: 0,
-  failureLimit: 2,
-  errorLimit: 2,
-  maxStepDurationSeconds: 86_400,
-  errorRate: { tolerance: 0.005, alpha: 0.05, critical: true, dryRun: false },
-  latency: { maxRatio: 1.5, minTailSamples: 10, maxCacheHitShare: 0.01, critical: false, dryRun: false },
-  srm: { pThreshold: 0.001 },
-};
-
-async function startOn(model: string, steps: number[], extra: object = {}) {
-  await seedModel(cp.admin, model, ['1.0.0', '2.0.0']);
-  await cp.admin.traffic.promote.mutate({ model, version: '1.0.0' });
-  return cp.admin.rollouts.start.mutate({
-    model,
-    candidate: '2.0.0',
-    steps,
-    minBakeSeconds: 0,
-    minSamplesPerArm: 500,
-    tickIntervalSeconds: 1,
-    checks: fastChecks,
-    ...extra,
-  });
-}
-
-/** Moves the current step's start to `minutesAgo` minutes before T (time passing, not a transition). */
-async function stepStartedAt(id: string, minutesAgo: number): Promise<void> {
-  await cp.deps.db
-    .updateTable('rollouts')
-    .set({ step_started_at: new Date(T - minutesAgo * MIN) })
-    .where('id', '=', id)
-    .execute();
-}
-
-/** One minute of rollups for a version, as a data plane flushes it: all requests uncached, at `ms`. */
-async function feed(
-  model: string,
-  version: string,
-  minutesAgo: number,
-  requests: number,
-  errors: number,
-  ms = 10,
-) {
-  await feedCached(model, version, minutesAgo, { hits: 0, misses: requests, missMs: ms, errors });
-}
-
-/**
- * One minute of rollups with `hits` answered by a cache in 1 ms and `misses` computed in `missMs`;
- * `unsplit` writes the row as a replica that predates the uncached histogram does.
- */
-async function feedCached(
-  model: string,
-  version: string,
-  minutesAgo: number,
-  {
-    hits,
-    misses,
-    missMs,
-    errors = 0,
-    unsplit = false,
-  }: Record<'hits' | 'misses' | 'missMs', number> & {
-    errors?: number;
-    unsplit?: boolean;
-  },
-) {
-  const uncached = emptyHistogram();
-  uncached[latencyBucket(missMs)] = misses;
-  const all = [...uncached];
-  all[latencyBucket(1)] = (all[latencyBucket(1)] ?? 0) + hits;
-  await upsertRollups(cp.deps.db, [
-    {
-      minute: new Date(T - minutesAgo * MIN),
-      model,
-      version,
-      replicaId: 'r1',
-      requests: hits + misses,
-      errors,
-      clientErrors: 0,
-      cacheHits: hits,
-      latencyBuckets: all,
-      uncachedLatencyBuckets: unsplit ? null : uncached,
-    },
-  ]);
-}
-
-async function candidateWeight(model: string): Promise<number> {
-  const traffic = await cp.admin.traffic.get.query({ model });
-  return traffic.revision?.weights.find((w) => w.version === '2.0.0')?.weight ?? 0;
-}
 
 async function auditActions(model: string): Promise<string[]> {
   const rows = await cp.deps.db

@@ -1094,10 +1094,10 @@ export type AppRouter = TRPCBuiltRouter<{
 				events: {
 					id: number;
 					model: string;
-					kind: "error_rate" | "p99_latency" | "replica_stale" | "srm";
-					state: "firing" | "resolved";
+					kind: "error_rate" | "p99_latency" | "replica_stale" | "rollout.abort" | "rollout.await_approval" | "rollout.pause" | "rollout.promote" | "rollout.promote_now" | "rollout.resume" | "rollout.rollback" | "rollout.srm" | "rollout.start" | "rollout.step" | "srm";
+					state: "event" | "firing" | "resolved";
 					value: number | null;
-					threshold: number;
+					threshold: number | null;
 					message: string;
 					at: string;
 					delivery: "delivered" | "failed" | "none" | "pending";
@@ -1175,6 +1175,14 @@ export type AppRouter = TRPCBuiltRouter<{
 						maxRatio?: number | undefined;
 						minTailSamples?: number | undefined;
 						maxCacheHitShare?: number | undefined;
+						critical?: boolean | undefined;
+						dryRun?: boolean | undefined;
+					} | undefined;
+					conversion?: {
+						attributionWindowSeconds: number;
+						tolerance?: number | undefined;
+						alpha?: number | undefined;
+						tuning?: number | undefined;
 						critical?: boolean | undefined;
 						dryRun?: boolean | undefined;
 					} | undefined;
@@ -1453,6 +1461,51 @@ export type AppRouter = TRPCBuiltRouter<{
 		abort: TRPCMutationProcedure<{
 			input: {
 				id: string;
+			};
+			output: {
+				id: string;
+				version: number;
+				state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+				model: string;
+				steps: number[];
+				options: {
+					[key: string]: unknown;
+				};
+				checks: {
+					[key: string]: unknown;
+				};
+				createdBy: string;
+				createdAt: string;
+				candidate: string;
+				minBakeSeconds: number;
+				minSamplesPerArm: number;
+				tickIntervalSeconds: number;
+				baseline: string;
+				stateReason: string | null;
+				currentStep: number;
+				currentWeight: number | null;
+				stepStartedAt: string;
+				consecutiveFailures: number;
+				consecutiveErrors: number;
+				lastTickAt: string | null;
+				ticks: {
+					state: "aborted" | "paused" | "promoted" | "rolled_back" | "running" | "waiting_approval";
+					step: number;
+					weight: number;
+					checks: unknown[];
+					decision: string;
+					reason: string;
+					at: string;
+					windowStart: string;
+					windowEnd: string;
+				}[];
+			};
+			meta: object;
+		}>;
+		promoteNow: TRPCMutationProcedure<{
+			input: {
+				model: string;
+				reason: string;
 			};
 			output: {
 				id: string;

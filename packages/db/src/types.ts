@@ -199,10 +199,13 @@ export interface AlertEventsTable {
   rule_id: string | null;
   model: string;
   kind: string;
-  state: 'firing' | 'resolved';
+  /** 'event': a rollout lifecycle event (no rule fires or resolves). */
+  state: 'firing' | 'resolved' | 'event';
   value: number | null;
-  threshold: number;
+  threshold: number | null;
   message: string;
+  /** A rollout event's part of the webhook body; null for rule alerts. */
+  payload: Json<Record<string, unknown>> | null;
   created_at: Generated<Date>;
   delivery: 'pending' | 'delivered' | 'failed' | 'none';
   attempts: Generated<number>;

@@ -1,6 +1,29 @@
 import { z } from 'zod';
 import { ModelNameSchema, VersionLabelSchema } from './names.ts';
 
+/**
+ * The conversion check: FAIL when the always-valid interval on candidate − baseline conversion rate
+ * lies wholly below −tolerance; promotion needs its lower bound at or above −tolerance (non-inferior).
+ */
+export const RolloutConversionCheckSchema = z
+  .object({
+    /** Seconds after a prediction within which its feedback counts; older predictions only. */
+    attributionWindowSeconds: z
+      .number()
+      .int()
+      .gt(0)
+      .max(30 * 86_400),
+    /** How much lower (absolute, 0.01 = one point) the candidate's rate may be; below 1 to mean anything. */
+    tolerance: z.number().min(0).lt(1).default(0.01),
+    alpha: z.number().gt(0).lt(0.5).default(0.05),
+    /** mSPRT tuning in units: where the always-valid interval is tightest. */
+    tuning: z.number().int().min(100).max(100_000_000).default(5000),
+    critical: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+export type RolloutConversionCheck = z.infer<typeof RolloutConversionCheckSchema>;
+
 /** How a rollout's checks are judged; every field has a default so `{}` is a usable config. */
 export const RolloutChecksSchema = z
   .object({
@@ -40,6 +63,11 @@ export const RolloutChecksSchema = z
         critical: false,
         dryRun: false,
       }),
+    /**
+     * Optional: conversions from outcome feedback. A prediction converts when a `true` for its
+     * request arrives within attributionWindowSeconds; only predictions older than that are counted.
+     */
+    conversion: RolloutConversionCheckSchema.optional(),
     srm: z
       .object({ pThreshold: z.number().gt(0).lt(0.5).default(0.001) })
       .strict()
@@ -93,3 +121,24 @@ export const RolloutIdInputSchema = z.object({ id: z.string().min(1).max(64) }).
 export const RolloutListInputSchema = z
   .object({ model: ModelNameSchema.optional(), limit: z.number().int().min(1).max(500).optional() })
   .strict();
+
+/** `rollouts.promoteNow`: the model's active rollout goes to 100 % without waiting for its checks. */
+export const PromoteNowInputSchema = z
+  .object({ model: ModelNameSchema, reason: z.string().trim().min(1).max(500) })
+  .strict();
+export type PromoteNowInput = z.infer<typeof PromoteNowInputSchema>;
+
+/** What a rollout tells the alert webhook: lifecycle events, and alerts (`rollout.srm`, a controller's pause). */
+export const ROLLOUT_EVENT_KINDS = [
+  'rollout.start',
+  'rollout.step',
+  'rollout.await_approval',
+  'rollout.pause',
+  'rollout.resume',
+  'rollout.rollback',
+  'rollout.promote',
+  'rollout.promote_now',
+  'rollout.abort',
+  'rollout.srm',
+] as const;
+export type RolloutEventKind = (typeof ROLLOUT_EVENT_KINDS)[number];

@@ -45,7 +45,7 @@ function describeRollout(r: RolloutLike): string[] {
     ['last tick', formatTime(r.lastTickAt)],
   ]);
   const last = r.ticks?.[0];
-  if (last && Array.isArray(last.checks)) {
+  if (last && Array.isArray(last.checks) && last.checks.length > 0) {
     const checks = last.checks as Array<{
       check: string;
       verdict: string;
@@ -96,6 +96,8 @@ const act = (name: 'approve' | 'pause' | 'resume' | 'abort', summary: string) =>
 /** `modelplane rollouts ...`: progressive delivery of a candidate version, judged by checks. */
 export const rolloutsGroup: CommandGroup = {
   name: 'rollouts',
+  // The issue's spelling: `modelplane rollout start|status|...`.
+  aliases: ['rollout'],
   summary: 'ramp a candidate version step by step; roll back by itself on a regression',
   defaultCommand: 'list',
   commands: [
@@ -166,6 +168,7 @@ export const rolloutsGroup: CommandGroup = {
     },
     {
       name: 'show',
+      aliases: ['status'],
       usage: '<rollout-id>',
       summary: 'the step ladder, the last tick’s checks and the tick history',
       args: ['<rollout-id>'],
@@ -178,5 +181,24 @@ export const rolloutsGroup: CommandGroup = {
     act('pause', 'stop advancing; rollback stays armed (operator)'),
     act('resume', 'continue a paused rollout; its step clock restarts (operator)'),
     act('abort', "end the rollout and take the candidate's traffic away (operator)"),
+    {
+      name: 'promote-now',
+      usage: '<model> --reason TEXT',
+      summary: "put the model's active rollout at 100 % now, skipping its checks (operator, audited)",
+      details: [
+        '--reason TEXT   why analysis is skipped (required); kept in the audit log, the rollout',
+        '                history and the webhook event',
+      ],
+      args: ['<model>'],
+      options: { reason: { type: 'string' } },
+      async run(ctx, [model = ''], flags) {
+        const reason = stringFlag(flags, 'reason');
+        if (reason === undefined || reason.trim() === '') {
+          throw new UsageError('promote-now: --reason is required (it is audited)');
+        }
+        const result = await (await ctx.client()).rollouts.promoteNow.mutate({ model, reason });
+        ctx.output.result(result, describeRollout);
+      },
+    },
   ],
 };

@@ -1,4 +1,10 @@
-import { RolloutIdInputSchema, RolloutListInputSchema, StartRolloutInputSchema } from '@modelplane/schemas';
+import {
+  PromoteNowInputSchema,
+  RolloutIdInputSchema,
+  RolloutListInputSchema,
+  StartRolloutInputSchema,
+} from '@modelplane/schemas';
+import { promoteNow } from '../services/rollouts/promote-now.ts';
 import { actOnRollout, getRollout, listRolloutViews, startRollout } from '../services/rollouts/service.ts';
 import { operatorProcedure, router, viewerProcedure } from '../trpc.ts';
 
@@ -23,4 +29,8 @@ export const rolloutsRouter = router({
   abort: operatorProcedure
     .input(RolloutIdInputSchema)
     .mutation(({ ctx, input }) => actOnRollout(ctx.deps, ctx.principal, input.id, 'abort')),
+  /** The model's active rollout straight to 100 %, skipping its checks (audited as such). */
+  promoteNow: operatorProcedure
+    .input(PromoteNowInputSchema)
+    .mutation(({ ctx, input }) => promoteNow(ctx.deps, ctx.principal, input)),
 });

@@ -121,6 +121,39 @@ export async function recordAlertTransition(
     .executeTakeFirstOrThrow();
 }
 
+/** A webhook event that no alert rule produced: a rollout's lifecycle event or alert. */
+export interface NewWebhookEvent {
+  model: string;
+  kind: string;
+  state: 'firing' | 'resolved' | 'event';
+  value: number | null;
+  threshold: number | null;
+  message: string;
+  payload: Record<string, unknown>;
+  /** Queue it for the webhook (one is configured) or only record it. */
+  notify: boolean;
+}
+
+/** Appends an event to the webhook outbox, in the caller's transaction: it is posted after commit. */
+export async function insertWebhookEvent(db: Executor, event: NewWebhookEvent): Promise<AlertEventRow> {
+  return db
+    .insertInto('alert_events')
+    .values({
+      rule_id: null,
+      model: event.model,
+      kind: event.kind,
+      state: event.state,
+      value: event.value,
+      threshold: event.threshold,
+      message: event.message,
+      payload: JSON.stringify(event.payload),
+      delivery: event.notify ? 'pending' : 'none',
+      next_attempt_at: event.notify ? sql<Date>`now()` : null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 export async function listAlertEvents(
   db: Executor,
   filter: { model?: string; limit: number },

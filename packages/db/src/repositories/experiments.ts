@@ -18,18 +18,38 @@ export interface VersionOutcomes {
   requestsWithFeedback: number;
 }
 
+/**
+ * Predictions made in [start, end), each credited only with feedback received within
+ * `attributionSeconds` of it (a rollout's conversion check).
+ */
+export interface AttributedScope {
+  start: Date;
+  end: Date;
+  attributionSeconds: number;
+}
+
 const windowStart = (windowMs: number) =>
   sql<Date>`now() - make_interval(secs => ${windowMs / 1000}::double precision)`;
 
 /**
- * Joins the prediction log with feedback, in SQL. Pinned requests are left out (they chose their
+ * Joins the prediction log with feedback, in SQL, over the last `scope` milliseconds or an
+ * attributed scope. Pinned requests are left out (they chose their
  * version); a request's conversion is any `true` it received, its value the latest value sent.
  */
 export async function versionOutcomes(
   db: Executor,
   model: string,
-  windowMs: number,
+  scope: number | AttributedScope,
 ): Promise<VersionOutcomes[]> {
+  const exposedSince =
+    typeof scope === 'number'
+      ? sql`created_at >= ${windowStart(scope)}`
+      : sql`created_at >= ${scope.start} AND created_at < ${scope.end}`;
+  // With an attribution window, feedback counts only if it arrived within it of its prediction.
+  const attributed =
+    typeof scope === 'number'
+      ? sql``
+      : sql`AND f.received_at <= e.created_at + make_interval(secs => ${scope.attributionSeconds}::double precision)`;
   const { rows } = await sql<{
     version: string;
     units: number;
@@ -41,31 +61,33 @@ export async function versionOutcomes(
     requests_fb: number;
   }>`
     WITH exposures AS (
-      SELECT request_id, assigned_version,
+      SELECT request_id, created_at, assigned_version,
         CASE WHEN sticky THEN 'k:' || routing_key_hash ELSE 'r:' || request_id END AS unit
       FROM prediction_log
-      WHERE model = ${model} AND created_at >= ${windowStart(windowMs)}
+      WHERE model = ${model} AND ${exposedSince}
         AND NOT pinned AND assigned_version IS NOT NULL
     ),
-    outcomes AS (
-      SELECT f.request_id,
+    -- One row per request with its feedback joined straight from the table (by its request_id
+    -- index), so the plan stays a hash or an index join whatever the planner thinks of the CTE.
+    requests AS (
+      SELECT e.assigned_version AS version, e.unit,
         bool_or(f.value > 0) FILTER (WHERE f.kind = 'conversion') AS converted,
-        (array_agg(f.value ORDER BY f.received_at DESC, f.id DESC) FILTER (WHERE f.kind = 'value'))[1] AS value
-      FROM prediction_feedback f
-      WHERE f.request_id IN (SELECT request_id FROM exposures)
+        (array_agg(f.value ORDER BY f.received_at DESC, f.id DESC) FILTER (WHERE f.kind = 'value'))[1] AS value,
+        count(f.id) > 0 AS has_feedback
+      FROM exposures e
+      LEFT JOIN prediction_feedback f ON f.request_id = e.request_id
         -- Feedback counts only for the model it names (or any, when it names none).
-        AND (f.model IS NULL OR f.model = ${model})
-      GROUP BY f.request_id
+        AND (f.model IS NULL OR f.model = ${model}) ${attributed}
+      GROUP BY e.assigned_version, e.unit, e.request_id
     ),
     units AS (
-      SELECT e.assigned_version AS version, e.unit,
-        coalesce(bool_or(o.converted), false) AS converted,
-        bool_or(o.converted IS NOT NULL) AS has_conversion,
-        coalesce(sum(o.value), 0) AS value,
-        bool_or(o.value IS NOT NULL) AS has_value,
-        count(o.request_id) AS requests_fb
-      FROM exposures e LEFT JOIN outcomes o ON o.request_id = e.request_id
-      GROUP BY e.assigned_version, e.unit
+      SELECT version, unit,
+        coalesce(bool_or(converted), false) AS converted,
+        bool_or(converted IS NOT NULL) AS has_conversion,
+        coalesce(sum(value), 0) AS value,
+        bool_or(value IS NOT NULL) AS has_value,
+        count(*) FILTER (WHERE has_feedback) AS requests_fb
+      FROM requests GROUP BY version, unit
     )
     SELECT version,
       count(*)::int8 AS units,

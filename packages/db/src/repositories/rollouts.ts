@@ -136,8 +136,9 @@ export interface NewRolloutTick {
   state: RolloutState;
 }
 
-export async function insertRolloutTick(db: Executor, t: NewRolloutTick): Promise<void> {
-  await db
+/** Appends a tick; returns its id (webhook events name the tick they came from). */
+export async function insertRolloutTick(db: Executor, t: NewRolloutTick): Promise<number> {
+  const row = await db
     .insertInto('rollout_ticks')
     .values({
       rollout_id: t.rolloutId,
@@ -150,7 +151,25 @@ export async function insertRolloutTick(db: Executor, t: NewRolloutTick): Promis
       reason: t.reason,
       state: t.state,
     })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/** The tick before `tickId` of the same rollout, if any (to see whether an alert is new). */
+export async function previousRolloutTick(
+  db: Executor,
+  rolloutId: string,
+  tickId: number,
+): Promise<RolloutTickRow | undefined> {
+  return db
+    .selectFrom('rollout_ticks')
+    .selectAll()
+    .where('rollout_id', '=', rolloutId)
+    .where('id', '<', tickId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The newest ticks first. */

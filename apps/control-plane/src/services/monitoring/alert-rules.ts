@@ -7,7 +7,12 @@ import {
   findAlertRule,
   upsertAlertRule,
 } from '@modelplane/db';
-import { type AlertKind, NotFoundError, type SetAlertRuleInput } from '@modelplane/schemas';
+import {
+  type AlertKind,
+  NotFoundError,
+  type RolloutEventKind,
+  type SetAlertRuleInput,
+} from '@modelplane/schemas';
 import type { Principal } from '../../auth.ts';
 import type { Deps } from '../../deps.ts';
 import { runMutation } from '../mutation.ts';
@@ -45,7 +50,8 @@ export function toAlertEvent(row: AlertEventRow) {
   return {
     id: Number(row.id),
     model: row.model,
-    kind: row.kind as AlertKind,
+    // Rollouts post their events through the same outbox (services/rollouts/events.ts).
+    kind: row.kind as AlertKind | RolloutEventKind,
     state: row.state,
     value: row.value,
     threshold: row.threshold,

@@ -69,10 +69,11 @@ export function startMonitoringJobs(deps: Deps): MonitoringJobs {
     // Retries of failed posts are due between evaluations too.
     loop(guarded('alert-delivery', deliver), Math.min(5000, evalMs)),
     loop(guarded('upkeep', upkeep), config.MONITORING_UPKEEP_INTERVAL_MS),
-    // Progressive-delivery rollouts (services/rollouts): each ticks at its own interval.
+    // Progressive-delivery rollouts (services/rollouts): each ticks at its own interval; the events
+    // a tick queued go out now rather than at the next delivery period.
     loop(
       guarded('rollouts', async () => {
-        await tickDueRollouts(deps, runnerId);
+        if ((await tickDueRollouts(deps, runnerId)) > 0) await deliver();
       }),
       ROLLOUT_POLL_MS,
     ),

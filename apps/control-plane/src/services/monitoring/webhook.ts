@@ -8,7 +8,10 @@ export interface WebhookOptions {
   maxAttempts: number;
 }
 
-/** The JSON body a webhook receives for one firing or resolved event. */
+/**
+ * The JSON body a webhook receives for one event: a rule's firing or resolved alert, or a rollout's
+ * event (state `event`, or a rollout alert), whose own fields (rollout, weights, reason, tick) follow.
+ */
 export function webhookBody(event: AlertEventRow) {
   return {
     id: Number(event.id),
@@ -19,6 +22,7 @@ export function webhookBody(event: AlertEventRow) {
     threshold: event.threshold,
     message: event.message,
     at: new Date(event.created_at).toISOString(),
+    ...(event.payload ?? {}),
   };
 }
 

@@ -24,12 +24,14 @@ export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'ERROR';
 
 /** The evidence of one check on one tick, stored as is in rollout_ticks.checks. */
 export interface CheckResult {
-  check: 'error_rate' | 'latency_p99' | 'srm';
+  check: 'error_rate' | 'latency_p99' | 'srm' | 'conversion';
   verdict: Verdict;
   critical: boolean;
   dryRun: boolean;
+  /** INCONCLUSIVE holds only the step to 100 (which then waits for approval), not the ramp. */
+  promotionGate?: boolean;
   n: { baseline: number; candidate: number };
-  /** error_rate: candidate − baseline; latency: candidate p99 ÷ baseline p99; srm: p-value. */
+  /** error_rate, conversion: candidate − baseline; latency: candidate p99 ÷ baseline p99; srm: p-value. */
   estimate: number | null;
   interval: { lower: number; upper: number } | null;
   threshold: number;

@@ -153,3 +153,35 @@ describe('decide', () => {
     expect(result.reason.length).toBeGreaterThan(0);
   });
 });
+
+describe('decide with a conversion check (a promotion gate)', () => {
+  const withConversion = (verdict: Verdict, dryRun = false): CheckResult[] => [
+    ...checks('PASS', 'PASS'),
+    {
+      check: 'conversion',
+      verdict,
+      critical: false,
+      dryRun,
+      promotionGate: true,
+      n: { baseline: 1, candidate: 1 },
+      estimate: null,
+      interval: null,
+      threshold: -0.01,
+      reason: 'non-inferiority not shown',
+    },
+  ];
+
+  it.each([
+    ['INCONCLUSIVE does not hold the ramp', 1, 'INCONCLUSIVE', false, 'advance'],
+    ['INCONCLUSIVE at the last step waits for approval', 4, 'INCONCLUSIVE', false, 'await_approval'],
+    ['non-inferior at the last step promotes', 4, 'PASS', false, 'promote'],
+    ['a dryRun conversion never gates promotion', 4, 'INCONCLUSIVE', true, 'promote'],
+    ['FAIL holds until failureLimit', 1, 'FAIL', false, 'hold'],
+  ] as const)('%s', (_name, currentStep, verdict, dryRun, decision) => {
+    const result = decide({ ...base, currentStep }, withConversion(verdict, dryRun));
+    expect(result.decision).toBe(decision);
+    if (decision === 'await_approval') {
+      expect(result.reason).toBe('promotion needs approval: conversion: non-inferiority not shown');
+    }
+  });
+});

@@ -37,7 +37,9 @@ export interface DecisionResult {
  * consecutive ticks; ERRORs beyond errorLimit consecutive ticks pause. Those three apply in every
  * waiting state too, so rollback stays armed while a step waits for approval or is paused. Only a
  * running rollout moves forward: any INCONCLUSIVE holds (and pauses after maxStepDuration), and all
- * PASS with bake time and samples met advances, promotes at 100, or waits for approval.
+ * PASS with bake time and samples met advances, promotes at 100, or waits for approval. A
+ * promotion-gate check (conversion) that is INCONCLUSIVE does not hold the ramp, but the step to 100
+ * then waits for approval, its reason recorded.
  * SRM is not a gate itself (runChecks already made the comparisons INCONCLUSIVE); dryRun checks
  * are recorded and never gate.
  */
@@ -70,7 +72,7 @@ export function decide(input: DecisionInput, checks: readonly CheckResult[]): De
   }
   if (errored.length > 0) return result('hold', `${names(errored)} errored`);
 
-  const inconclusive = gating.filter((c) => c.verdict === 'INCONCLUSIVE');
+  const inconclusive = gating.filter((c) => c.verdict === 'INCONCLUSIVE' && !c.promotionGate);
   if (inconclusive.length > 0) {
     if (input.stepAgeSeconds >= input.maxStepDurationSeconds) {
       return result(
@@ -96,6 +98,13 @@ export function decide(input: DecisionInput, checks: readonly CheckResult[]): De
   const next = input.steps[input.currentStep + 1];
   if (next === undefined) return result('hold', 'no further step');
   const promoting = next === 100;
+  const unproven = gating.filter((c) => c.promotionGate && c.verdict === 'INCONCLUSIVE');
+  if (promoting && unproven.length > 0) {
+    return result(
+      'await_approval',
+      `promotion needs approval: ${unproven.map((c) => `${c.check}: ${c.reason}`).join('; ')}`,
+    );
+  }
   // Promotion is an increase too, so approvalEachStep gates it as well.
   if (input.approvalEachStep || (promoting && input.approvalBeforePromotion)) {
     return result(

@@ -16,6 +16,7 @@ import type { Deps } from '../../deps.ts';
 import { type MutationContext, runMutation } from '../mutation.ts';
 import { requireModel } from '../registry.ts';
 import { loadState } from '../traffic.ts';
+import { type RolloutEvent, recordRolloutEvent, webhookConfigured } from './events.ts';
 import { moveRolloutTraffic, StaleRolloutError } from './traffic-step.ts';
 import { type RolloutView, toRolloutView } from './view.ts';
 
@@ -68,6 +69,16 @@ export function startRollout(
     await moveRolloutTraffic(ctx, input.model, row, { kind: 'weight', percent: first }, 'rollout.start', {
       step: 0,
       weight: first,
+    });
+    await recordRolloutEvent(ctx.tx, webhookConfigured(deps), input.model, row, {
+      kind: 'rollout.start',
+      state: 'event',
+      rolloutState: row.state,
+      fromWeight: 0,
+      toWeight: first,
+      reason: `started by ${principal.actor}`,
+      actor: principal.actor,
+      tickId: null,
     });
     return toRolloutView(input.model, row, state.versions);
   });
@@ -131,6 +142,13 @@ export function actOnRollout(
       );
     }
     await applyOperatorAction(ctx, modelName, row, action);
+    await recordRolloutEvent(
+      ctx.tx,
+      webhookConfigured(deps),
+      modelName,
+      row,
+      operatorEvent(ctx, row, action),
+    );
     return getRolloutIn(ctx, modelName, id);
   });
 }
@@ -178,6 +196,29 @@ async function applyOperatorAction(
     await ctx.audit({ action: `rollout.${action}`, target: modelName, after: { rollout: row.id } });
   }
   if (!ok) throw new StaleRolloutError(row.id);
+}
+
+/** The webhook event of an operator's action: what it did to the candidate's weight, and by whom. */
+function operatorEvent(ctx: MutationContext, row: RolloutRow, action: OperatorAction): RolloutEvent {
+  const from = row.steps[row.current_step] ?? 0;
+  const common = {
+    state: 'event' as const,
+    fromWeight: from,
+    toWeight: from,
+    reason: `${action} by ${ctx.principal.actor}`,
+    actor: ctx.principal.actor,
+    tickId: null,
+  };
+  if (action === 'approve') {
+    const to = row.steps[row.current_step + 1] ?? 100;
+    return to === 100
+      ? { ...common, kind: 'rollout.promote', rolloutState: 'promoted', toWeight: 100 }
+      : { ...common, kind: 'rollout.step', rolloutState: 'running', toWeight: to };
+  }
+  if (action === 'abort') return { ...common, kind: 'rollout.abort', rolloutState: 'aborted', toWeight: 0 };
+  return action === 'pause'
+    ? { ...common, kind: 'rollout.pause', rolloutState: 'paused' }
+    : { ...common, kind: 'rollout.resume', rolloutState: 'running' };
 }
 
 async function getRolloutIn(ctx: MutationContext, modelName: string, id: string): Promise<RolloutView> {

@@ -2,7 +2,6 @@ import {
   findModelByName,
   findRevision,
   findRollout,
-  insertRolloutTick,
   listVersions,
   lockModelByName,
   type RolloutRow,
@@ -17,7 +16,9 @@ import type { Principal } from '../../auth.ts';
 import type { Deps } from '../../deps.ts';
 import { runMutation } from '../mutation.ts';
 import { type CheckResult, runChecks } from './checks.ts';
+import { evaluateConversion } from './conversion-check.ts';
 import { type DecisionResult, decide } from './decide.ts';
+import { recordTick, webhookConfigured } from './events.ts';
 import { moveRolloutTraffic, StaleRolloutError } from './traffic-step.ts';
 
 /** The actor named in the audit log for the controller's own transitions. */
@@ -57,7 +58,16 @@ export async function evaluateRollout(deps: Deps, row: RolloutRow): Promise<Eval
   const baseline = await rollup(baselineLabel);
   const candidate = await rollup(candidateLabel);
   const share = await candidateShare(deps, row, modelName);
-  const checks = runChecks(baseline, candidate, share, checksConfig);
+  const comparisons = runChecks(baseline, candidate, share, checksConfig);
+  const conversion = await evaluateConversion(
+    deps.db,
+    modelName,
+    { baseline: baselineLabel, candidate: candidateLabel },
+    { start: windowStart, end: windowEnd },
+    checksConfig.conversion,
+    comparisons,
+  );
+  const checks = [...comparisons, ...conversion];
   const options = row.options as { approvalBeforePromotion?: boolean; approvalEachStep?: boolean };
   const result = decide(
     {
@@ -101,6 +111,7 @@ async function candidateShare(deps: Deps, row: RolloutRow, modelName: string): P
 export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluation): Promise<boolean> {
   const { decision, reason, consecutiveFailures, consecutiveErrors } = ev.result;
   const counters = { consecutiveFailures, consecutiveErrors, ticked: true };
+  const notify = webhookConfigured(deps);
   const tick = (state: RolloutRow['state'], step = row.current_step) => ({
     rolloutId: row.id,
     step,
@@ -117,7 +128,7 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
       await deps.db.transaction().execute(async (tx) => {
         if (!(await updateRolloutIfVersion(tx, row.id, row.version, counters)))
           throw new StaleRolloutError(row.id);
-        await insertRolloutTick(tx, tick(row.state));
+        await recordTick(tx, notify, ev.modelName, row, tick(row.state), ROLLOUT_CONTROLLER.actor);
       });
       return true;
     }
@@ -139,7 +150,7 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
           target: ev.modelName,
           after: { rollout: row.id, reason },
         });
-        await insertRolloutTick(ctx.tx, tick(state));
+        await recordTick(ctx.tx, notify, ev.modelName, row, tick(state), ROLLOUT_CONTROLLER.actor);
         return;
       }
       const next = row.current_step + 1;
@@ -161,7 +172,7 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
         ...(decision !== 'rollback' && { consecutiveFailures: 0, consecutiveErrors: 0 }),
       });
       if (!moved) throw new StaleRolloutError(row.id);
-      await insertRolloutTick(ctx.tx, tick(state, step));
+      await recordTick(ctx.tx, notify, ev.modelName, row, tick(state, step), ROLLOUT_CONTROLLER.actor);
     });
     return true;
   } catch (error) {
