@@ -146,6 +146,40 @@ describe('metrics.compare', () => {
     }
   });
 
+  it('shows the uncached p99 beside the p99 of all requests, and none while old replicas’ rows are in the window', async () => {
+    await fiftyFifty('uncp');
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+    // 99 % of the requests are 1 ms cache hits; the misses take 40 ms.
+    const row = (version: string, replicaId: string, split: boolean) => {
+      const uncached = emptyHistogram();
+      uncached[latencyBucket(40)] = 10;
+      const all = [...uncached];
+      all[latencyBucket(1)] = 990;
+      return {
+        minute,
+        model: 'uncp',
+        version,
+        replicaId,
+        requests: 1000,
+        errors: 0,
+        clientErrors: 0,
+        cacheHits: 990,
+        latencyBuckets: all,
+        uncachedLatencyBuckets: split ? uncached : null,
+      };
+    };
+    await upsertRollups(cp.deps.db, [row('1', 'a', true), row('1', 'b', true)]);
+    await upsertRollups(cp.deps.db, [row('2', 'a', true), row('2', 'old', false)]);
+    const result = await cp.admin.metrics.compare.query({ model: 'uncp', window: '15m' });
+    const [one, two] = result.versions;
+    const ratio = 2 ** (1 / 8);
+    expect(one?.latencyMs?.p99).toBeLessThan(ratio);
+    expect(one?.uncachedP99Ms).toBeGreaterThan(40 / ratio);
+    expect(one?.uncachedP99Ms).toBeLessThan(40 * ratio);
+    expect(two?.requests).toBe(2000);
+    expect(two?.uncachedP99Ms).toBeNull();
+  });
+
   it('flags a sample ratio mismatch on a skewed split and not on a fair one', async () => {
     await fiftyFifty('srmfair');
     await fiftyFifty('srmskew');

@@ -946,6 +946,7 @@ export type AppRouter = TRPCBuiltRouter<{
 						p95: number;
 						p99: number;
 					} | null;
+					uncachedP99Ms: number | null;
 					units: number;
 					vsBaseline: {
 						conversion: {

@@ -11,6 +11,7 @@ function result(lift: ReturnType<typeof compareConversions>, srmFlagged = false)
     errorRate: 0.001,
     cacheHitRate: 0.25,
     latencyMs: { p50: 1.2, p95: 3.4, p99: 7.9 },
+    uncachedP99Ms: 12.34,
     units,
     conversion: { conversions, units, rate: conversions / units, interval: { lower: 0.4, upper: 0.5 } },
     value: null,
@@ -46,6 +47,9 @@ describe('compare output', () => {
     const lift = compareConversions({ conversions: 1396, units: 3000 }, { conversions: 2422, units: 3461 });
     const text = renderCompare(result(lift)).join('\n');
     expect(text).toContain('1.0.0 (baseline)');
+    // The uncached p99 (what rollouts judge) beside the p99 of all requests.
+    expect(text).toMatch(/P99 MS +P99 UNCACHED/);
+    expect(text).toMatch(/7\.90 +12\.3 /);
     expect(text).toContain('2.0.0 vs 1.0.0, conversion rate: +50.4% relative');
     expect(text).toContain('significant: 2.0.0 is better, and this holds however often you look');
     // GrowthBook's reference interval for these counts: (0.40098, 0.60675).

@@ -27,6 +27,7 @@ export function renderCompare(result: CompareResult): string[] {
     'P50 MS',
     'P95 MS',
     'P99 MS',
+    'P99 UNCACHED',
     'UNITS',
     ...(anyConversion ? ['CONVERSION (95% CI)'] : []),
     ...(anyValue ? ['MEAN VALUE (95% CI)'] : []),
@@ -40,6 +41,7 @@ export function renderCompare(result: CompareResult): string[] {
     ms(v.latencyMs?.p50),
     ms(v.latencyMs?.p95),
     ms(v.latencyMs?.p99),
+    ms(v.uncachedP99Ms ?? undefined),
     v.units,
     ...(anyConversion
       ? [

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './executor.ts';
+import { uncachedSplitKnown } from './rollup-histograms.ts';
 
 /** One replica's numbers for one version in one minute. */
 export interface RollupInput {
@@ -78,6 +79,10 @@ export interface VersionRollup {
   cacheHits: number;
   /** Merged counts per latency bucket (index → count; buckets with no requests are absent). */
   buckets: Map<number, number>;
+  /** The same for the requests no cache tier answered, over the rows that carry that histogram. */
+  uncachedBuckets: Map<number, number>;
+  /** Requests in rows without a (whole) uncached histogram: written by replicas that predate it. */
+  unsplitRequests: number;
 }
 
 /**
@@ -87,31 +92,38 @@ export interface VersionRollup {
 export async function fleetRollups(db: Executor, model: string, windowMs: number): Promise<VersionRollup[]> {
   const since = sql<Date>`date_trunc('minute', now() - make_interval(secs => ${windowMs / 1000}::double precision))`;
   const totals = await db
-    .selectFrom('prediction_rollups')
+    .selectFrom('prediction_rollups as r')
     .select([
       'version',
       sql<number>`sum(requests)::int8`.as('requests'),
       sql<number>`sum(errors)::int8`.as('errors'),
       sql<number>`sum(client_errors)::int8`.as('client_errors'),
       sql<number>`sum(cache_hits)::int8`.as('cache_hits'),
+      sql<number>`coalesce(sum(requests) FILTER (WHERE NOT ${uncachedSplitKnown}), 0)::int8`.as('unsplit'),
     ])
     .where('model', '=', model)
     .where('minute', '>=', since)
     .groupBy('version')
     .orderBy('version')
     .execute();
-  const { rows } = await sql<{ version: string; i: number; c: number }>`
-    SELECT r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
+  const { rows } = await sql<{ uncached: boolean; version: string; i: number; c: number }>`
+    SELECT false AS uncached, r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
     FROM prediction_rollups r, unnest(r.latency_buckets) WITH ORDINALITY AS h(c, i)
     WHERE r.model = ${model} AND r.minute >= ${since} AND h.c > 0
+    GROUP BY r.version, h.i
+    UNION ALL
+    SELECT true, r.version, (h.i - 1)::int4, sum(h.c)::int8
+    FROM prediction_rollups r, unnest(r.uncached_latency_buckets) WITH ORDINALITY AS h(c, i)
+    WHERE r.model = ${model} AND r.minute >= ${since} AND ${uncachedSplitKnown} AND h.c > 0
     GROUP BY r.version, h.i
   `.execute(db);
   const buckets = new Map<string, Map<number, number>>();
   for (const row of rows) {
-    let map = buckets.get(row.version);
+    const key = `${row.uncached}|${row.version}`;
+    let map = buckets.get(key);
     if (!map) {
       map = new Map();
-      buckets.set(row.version, map);
+      buckets.set(key, map);
     }
     map.set(Number(row.i), Number(row.c));
   }
@@ -121,6 +133,8 @@ export async function fleetRollups(db: Executor, model: string, windowMs: number
     errors: Number(t.errors),
     clientErrors: Number(t.client_errors),
     cacheHits: Number(t.cache_hits),
-    buckets: buckets.get(t.version) ?? new Map(),
+    buckets: buckets.get(`false|${t.version}`) ?? new Map(),
+    uncachedBuckets: buckets.get(`true|${t.version}`) ?? new Map(),
+    unsplitRequests: Number(t.unsplit),
   }));
 }

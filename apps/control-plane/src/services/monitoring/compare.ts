@@ -36,6 +36,11 @@ export interface VersionComparison {
   errorRate: number | null;
   cacheHitRate: number | null;
   latencyMs: { p50: number; p95: number; p99: number } | null;
+  /**
+   * p99 of the requests no cache tier answered (what rollouts judge); null without such requests or
+   * while the window holds rollups from replicas that predate the uncached histogram.
+   */
+  uncachedP99Ms: number | null;
   units: number;
   conversion: { conversions: number; units: number; rate: number; interval: Interval } | null;
   value: { units: number; mean: number; interval: Interval } | null;
@@ -135,21 +140,22 @@ function byBaselineThenLabel(baseline: string | null) {
 
 function serving(rollup: VersionRollup | undefined) {
   if (!rollup || rollup.requests === 0) {
-    return { requests: 0, errorRate: null, cacheHitRate: null, latencyMs: null };
+    return { requests: 0, errorRate: null, cacheHitRate: null, latencyMs: null, uncachedP99Ms: null };
   }
-  const counts: number[] = [];
-  for (const [i, c] of rollup.buckets) counts[i] = c;
-  const quantile = (q: number) =>
-    histogramQuantile(
-      Array.from(counts, (c) => c ?? 0),
-      q,
-    ) ?? 0;
+  const quantile = (q: number) => histogramQuantile(dense(rollup.buckets), q) ?? 0;
   return {
     requests: rollup.requests,
     errorRate: rollup.errors / rollup.requests,
     cacheHitRate: rollup.cacheHits / rollup.requests,
     latencyMs: { p50: quantile(0.5), p95: quantile(0.95), p99: quantile(0.99) },
+    uncachedP99Ms: rollup.unsplitRequests > 0 ? null : histogramQuantile(dense(rollup.uncachedBuckets), 0.99),
   };
+}
+
+function dense(buckets: Map<number, number>): number[] {
+  const counts: number[] = [];
+  for (const [i, c] of buckets) counts[i] = c;
+  return Array.from(counts, (c) => c ?? 0);
 }
 
 function conversionOf(outcome: VersionOutcomes) {
