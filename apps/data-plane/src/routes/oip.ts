@@ -1,30 +1,28 @@
-import {
-  type BackendKind,
-  InferRequestSchema,
-  type ModelMetadata,
-  type TensorSignature,
-  type VersionSignature,
-} from '@modelplane/schemas';
+import type { BackendKind, ModelMetadata, TensorSignature, VersionSignature } from '@modelplane/schemas';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HitMemo } from '../cache/hit-memo.ts';
 import { type Problem, sendProblem } from '../errors.ts';
-import { newPredictionRecord, type PipelineDeps, runPrediction } from '../pipeline/predict-pipeline.ts';
-import { decodeInferInputs, encodeInferOutputs, selectOutputs } from '../protocol/oip.ts';
+import { acquireRunner } from '../pipeline/acquire.ts';
+import { runPrediction } from '../pipeline/predict.ts';
+import { NOT_LOADED, resolveTarget, type Target } from '../pipeline/target.ts';
+import type { PipelineDeps } from '../pipeline/types.ts';
+import { type OipReply, oip } from '../protocol/oip.ts';
 import type { RoutingSnapshot, VersionConfig } from '../routing/types.ts';
 import { singleHeader } from './context.ts';
-import { cacheHeader, requestContext } from './prediction-context.ts';
-import { acquireRunner } from './runner.ts';
 import {
-  LONG_ROUTING_KEY,
-  MAX_ROUTING_KEY_LENGTH,
-  NOT_LOADED,
-  resolveTarget,
-  type Target,
-} from './target.ts';
-import { parseBody } from './validation.ts';
+  type Answering,
+  bypassesCache,
+  clientDeadlineMs,
+  memoKeyOf,
+  sendOutcome,
+  sendRemembered,
+} from './prediction-reply.ts';
 
 /** What the OIP model routes need. */
 export interface OipRouteOptions {
   pipeline: PipelineDeps;
+  /** Answers byte-identical repeats of cached requests without decoding them again. */
+  hits?: HitMemo;
 }
 
 interface ModelParams {
@@ -73,6 +71,7 @@ const copyTensor = (t: TensorSignature) => ({ name: t.name, datatype: t.datatype
 
 /** Per-model OIP routes: metadata, readiness and inference, with or without a version. */
 export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOptions): Promise<void> {
+  const answering: Answering<OipReply> = { protocol: 'oip', encode: oip.encode, hits: options.hits };
   const metadata = async (request: ModelRequest, reply: FastifyReply) => {
     const snapshot = request.snapshot;
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
@@ -118,46 +117,31 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
   const infer = async (request: ModelRequest, reply: FastifyReply) => {
     const snapshot = request.snapshot;
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
-    const parsed = parseBody(InferRequestSchema, request.body);
-    if (!parsed.ok) return sendProblem(request, reply, parsed.problem);
-    const body = parsed.value;
+    const { name, version: pin } = request.params;
     const routingKey = singleHeader(request, 'x-routing-key');
-    if (routingKey !== undefined && routingKey.length > MAX_ROUTING_KEY_LENGTH) {
-      return sendProblem(request, reply, LONG_ROUTING_KEY);
-    }
-    const record = newPredictionRecord(request.id, request.params.name);
-    record.routingKey = routingKey;
-    request.prediction = record;
-    let names: readonly string[] | null = null;
-    const result = await runPrediction(
-      options.pipeline,
-      {
-        ...requestContext(request),
-        snapshot,
-        model: request.params.name,
-        pin: request.params.version,
-        routingKey,
-        body: { protocol: 'oip', inputs: body.inputs },
-        decode: (runner) => {
-          names = selectOutputs(body.outputs, runner.outputs);
-          return decodeInferInputs(body.inputs, runner.inputs);
-        },
-      },
-      record,
-    );
-    if (result.assigned) reply.header('x-model-version', result.assigned.ref);
-    if (!result.ok) {
-      record.errorCode = result.problem.code;
-      return sendProblem(request, reply, result.problem);
-    }
-    reply.header('x-model-version', result.served.ref);
-    reply.header('x-cache', cacheHeader(result.servedFrom));
-    return {
-      model_name: result.served.model,
-      model_version: result.served.version,
-      id: body.id ?? request.id,
-      outputs: encodeInferOutputs(result.outputs, names),
-    };
+    const bypassCache = bypassesCache(request);
+    // A repeat of a remembered cached request is answered before its body is even looked at.
+    const table = snapshot.models.get(name);
+    const memo = memoKeyOf(answering, request, table, pin, routingKey, bypassCache);
+    const remembered = memo !== null && table ? options.hits?.get(table, memo) : undefined;
+    if (remembered) return sendRemembered(request, reply, options.hits as HitMemo, remembered);
+
+    const checked = oip.check(request.body);
+    if (!checked.ok) return sendProblem(request, reply, checked.problem);
+    const startedAt = performance.now();
+    const outcome = await runPrediction(options.pipeline, {
+      snapshot,
+      model: name,
+      pin,
+      routingKey,
+      bypassCache,
+      clientDeadlineMs: clientDeadlineMs(request),
+      startedAt,
+      log: request.log,
+      codec: oip,
+      body: checked.value,
+    });
+    return sendOutcome(request, reply, answering, outcome, startedAt, memo);
   };
 
   app.get('/v2/models/:name', metadata);
