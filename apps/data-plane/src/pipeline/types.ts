@@ -15,7 +15,6 @@ import type { ExecutionDeps } from './execute.ts';
  * needs to mirror the request in its response (the row or columnar form, the outputs asked for).
  */
 export interface Decoder<B, R> {
-  readonly protocol: 'tfserving' | 'oip';
   decode(
     body: B,
     version: VersionConfig,
@@ -66,6 +65,9 @@ interface OutcomeFields {
   /** The prediction-cache key consulted, when the model's cache was used. */
   readonly cacheKey: string | null;
 }
+
+/** An outcome with an answer: what a protocol's encoder takes. */
+export type Answered<R> = Extract<Outcome<R>, { problem: null }>;
 
 /** What an outcome says about a prediction besides its outputs: what telemetry and the memo keep. */
 export type OutcomeFacts = OutcomeFields & {

@@ -1,6 +1,6 @@
 import { type InferRequest, InferRequestSchema } from '@modelplane/schemas';
 import { InvalidInputError } from '../errors.ts';
-import type { Decoded, Decoder, Outcome } from '../pipeline/types.ts';
+import type { Answered, Decoded, Decoder } from '../pipeline/types.ts';
 import { issueFromMessage } from '../validation/issues.ts';
 import { batchIssues } from '../validation/limits.ts';
 import { type Parsed, parseBody } from '../validation/zod-body.ts';
@@ -19,10 +19,8 @@ export interface OipReply {
  */
 export const oip: Decoder<InferRequest, OipReply> & {
   check(body: unknown): Parsed<InferRequest>;
-  encode(outcome: Outcome<OipReply>): ResponseText;
+  encode(outcome: Answered<OipReply>): ResponseText;
 } = {
-  protocol: 'oip',
-
   /** The body's shape: named tensors with a datatype and shape, known fields only. */
   check: (body) => parseBody(InferRequestSchema, body),
 
@@ -38,7 +36,7 @@ export const oip: Decoder<InferRequest, OipReply> & {
       return { ok: false, issues: [issueFromMessage(error.message)] };
     }
     const { tensors } = decoded;
-    const issues = batchIssues(tensors, runner.inputs, limits, (name) => tensorPath(body, name));
+    const issues = batchIssues(tensors, runner.inputs, limits, tensorPath, body);
     return issues.length > 0
       ? { ok: false, issues }
       : { ok: true, tensors, reply: { outputs, id: body.id ?? null } };
@@ -47,8 +45,6 @@ export const oip: Decoder<InferRequest, OipReply> & {
   /** `{model_name, model_version, id, outputs}`; `id` is the caller's, else the request id. */
   encode(outcome) {
     const { reply, outputs, served } = outcome;
-    if (reply === null || outputs === null || served === null)
-      throw new Error('encode needs a served outcome');
     return {
       head: `{"model_name":${JSON.stringify(served.model)},"model_version":${JSON.stringify(served.version)},"id":`,
       id: reply.id,
@@ -57,6 +53,6 @@ export const oip: Decoder<InferRequest, OipReply> & {
   },
 };
 
-function tensorPath(body: InferRequest, name: string): string {
+function tensorPath(name: string, body: InferRequest): string {
   return `inputs[${body.inputs.findIndex((input) => input.name === name)}].shape`;
 }

@@ -1,7 +1,7 @@
 import { type PredictRequest, PredictRequestSchema } from '@modelplane/schemas';
 import type { TensorMeta } from '../backends/types.ts';
 import { InvalidInputError } from '../errors.ts';
-import type { Decoded, Decoder, Outcome } from '../pipeline/types.ts';
+import type { Answered, Decoded, Decoder } from '../pipeline/types.ts';
 import type { VersionConfig } from '../routing/types.ts';
 import { validatorsOf } from '../validation/compile.ts';
 import { instanceIssues } from '../validation/instances.ts';
@@ -28,10 +28,8 @@ export interface TfServingReply {
  */
 export const tfserving: Decoder<PredictRequest, TfServingReply> & {
   check(body: unknown): Parsed<PredictRequest>;
-  encode(outcome: Outcome<TfServingReply>): ResponseText;
+  encode(outcome: Answered<TfServingReply>): ResponseText;
 } = {
-  protocol: 'tfserving',
-
   /** The body's shape: exactly one of `instances` and `inputs`, known fields only (naming every bad one). */
   check: (body) => parseBody(PredictRequestSchema, body),
 
@@ -53,8 +51,6 @@ export const tfserving: Decoder<PredictRequest, TfServingReply> & {
   /** `{predictions | outputs, modelVersion, requestId, cached}`; throws INVALID_INPUT for outputs rows cannot carry. */
   encode(outcome) {
     const { reply, outputs, served, servedFrom } = outcome;
-    if (reply === null || outputs === null || served === null)
-      throw new Error('encode needs a served outcome');
     const values =
       reply.format === 'columnar'
         ? `{"outputs":${JSON.stringify(encodeColumnar(outputs))}`
@@ -84,7 +80,7 @@ function decodeTensors(
   // Rows were counted above; a columnar body's rows are only known once decoded.
   const { tensors } = decoded;
   const issues: Issue[] =
-    decoded.format === 'columnar' ? batchIssues(tensors, metas, limits, columnPath) : [];
+    decoded.format === 'columnar' ? batchIssues(tensors, metas, limits, columnPath, body) : [];
   // The decoded form doubles as the reply: the encoder reads its format and batch.
   return issues.length > 0 ? { ok: false, issues } : { ok: true, tensors, reply: decoded };
 }

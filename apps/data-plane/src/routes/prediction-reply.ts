@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type HitMemo, memoKey, type RememberedHit } from '../cache/hit-memo.ts';
 import { type Problem, STATUS_BY_CODE, sendProblem, toProblem } from '../errors.ts';
-import type { Outcome, OutcomeFacts, PredictionRecord } from '../pipeline/types.ts';
+import type { Answered, Outcome, OutcomeFacts, PredictionRecord } from '../pipeline/types.ts';
 import { type ResponseText, responseBody } from '../protocol/response-text.ts';
 import type { ModelTable } from '../routing/types.ts';
 import { singleHeader } from './context.ts';
@@ -33,7 +33,7 @@ export function clientDeadlineMs(request: FastifyRequest): number | undefined {
 /** How a protocol's route answers: its encoder, and the memo of repeated answers (if any). */
 export interface Answering<R> {
   protocol: 'tfserving' | 'oip';
-  encode(outcome: Outcome<R>): ResponseText;
+  encode(outcome: Answered<R>): ResponseText;
   hits: HitMemo | undefined;
 }
 

@@ -118,20 +118,21 @@ export function instanceLimitIssue(path: string, count: number, limits: RequestL
 
 /**
  * Rows beyond the instance limit, in decoded tensors whose first dimension is the model's batch
- * dimension; `pathOf` names a tensor as the request wrote it.
+ * dimension; `pathOf(input, request)` names a tensor as the request wrote it.
  */
-export function batchIssues(
+export function batchIssues<Q>(
   tensors: readonly Tensor[],
   metas: readonly TensorMeta[],
   limits: RequestLimits,
-  pathOf: (input: string) => string,
+  pathOf: (input: string, request: Q) => string,
+  request: Q,
 ): Issue[] {
   const issues: Issue[] = [];
   for (const tensor of tensors) {
     const rows = tensor.shape[0] ?? 0;
     if (rows <= limits.maxInstances) continue;
     const meta = metas.find((m) => m.name === tensor.name);
-    if (meta?.shape[0] === -1) issues.push(instanceLimitIssue(pathOf(tensor.name), rows, limits));
+    if (meta?.shape[0] === -1) issues.push(instanceLimitIssue(pathOf(tensor.name, request), rows, limits));
   }
   return issues;
 }
