@@ -6,13 +6,13 @@ import { HitMemo } from './cache/hit-memo.ts';
 import type { PredictionCache } from './cache/prediction-cache.ts';
 import { registerCacheAndValidation } from './cache/register.ts';
 import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
+import type { ExecutionDeps } from './pipeline/execute.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
 import { callerRequestId } from './routes/context.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
 import { oipModelRoutes } from './routes/oip.ts';
 import { predictRoutes } from './routes/predict.ts';
-import type { ExecutionDeps } from './routes/runner.ts';
 import type { RoutingView } from './routing/view.ts';
 import { createTelemetry, registerTelemetry, type Telemetry } from './telemetry/index.ts';
 import type { RequestLimits } from './validation/limits.ts';
@@ -126,8 +126,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (deps.predictAuth) models.addHook('onRequest', predictAuthHook(deps.quotas));
     const pipeline = { backends: deps.backends, loadWaitMs, execution: deps.execution, validation, cache };
-    await models.register(predictRoutes, { pipeline, hits: new HitMemo(cache) });
-    await models.register(oipModelRoutes, { pipeline });
+    const hits = new HitMemo(cache);
+    await models.register(predictRoutes, { pipeline, hits });
+    await models.register(oipModelRoutes, { pipeline, hits });
     await models.register(feedbackRoutes, { feedback: telemetry.feedback });
   });
   return app;

@@ -1,8 +1,8 @@
 import { hashToken } from '@modelplane/db';
 import type { onRequestHookHandler } from 'fastify';
 import { sendProblem } from './errors.ts';
+import { NOT_LOADED } from './pipeline/target.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
-import { NOT_LOADED } from './routes/target.ts';
 import type { RoutingSnapshot } from './routing/types.ts';
 
 /** The token of an `authorization: Bearer <token>` header, or null when absent or malformed. */

@@ -58,9 +58,6 @@ function isOipUrl(url: string): boolean {
 
 /** Writes `problem` in the shape the request's protocol expects, with its status and Retry-After. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
-  // Telemetry reads the code after the response; thrown errors reach here without the route setting it.
-  if (request.prediction && request.prediction.errorCode === null)
-    request.prediction.errorCode = problem.code;
   reply.code(STATUS_BY_CODE[problem.code]);
   if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
   if (isOipUrl(request.url)) return reply.send({ error: `${problem.code}: ${problem.message}` });

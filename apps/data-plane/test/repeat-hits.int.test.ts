@@ -111,6 +111,40 @@ describe('repeated identical requests', () => {
     expect(bypassed.body.cached).toBe(false);
   });
 
+  it('on /v2 too: the same outputs, the caller id echoed, the server id otherwise', async () => {
+    const v2 = `${replica.url}/v2/models/recs/infer`;
+    const fresh = [121, ...row.slice(1)];
+    const tensor = { name: 'features', shape: [1, 8], datatype: 'FP32', data: fresh };
+    const withId = JSON.stringify({ id: 'call-9', inputs: [tensor], outputs: [{ name: 'top_items' }] });
+    const withoutId = JSON.stringify({ inputs: [tensor] });
+    const headers = { 'x-routing-key': 'user-5' };
+    for (const body of [withId, withoutId]) {
+      const responses = [];
+      for (let i = 0; i < 3; i++) responses.push(await post(v2, body, headers));
+      // The cache is keyed by tensors, not bytes: the second body's first answer is a cache hit already.
+      const first = body === withId ? 'miss' : 'hit-memory';
+      expect(responses.map((r) => r.headers.get('x-cache'))).toEqual([first, 'hit-memory', 'hit-memory']);
+      const [head, ...rest] = responses;
+      const version = head?.body.model_version;
+      const v1 = await post(url(), { instances: [instanceOf(recs1, fresh)] }, headers);
+      const items = head?.body.outputs.find((o: { name: string }) => o.name === 'top_items')?.data;
+      expect(v1.body.modelVersion).toBe(`recs@${version}`);
+      expect(items).toEqual(v1.body.predictions[0].top_items);
+      for (const res of rest) {
+        expect(res.status).toBe(200);
+        expect(res.body.outputs).toEqual(head?.body.outputs);
+        expect(res.body).toMatchObject({ model_name: 'recs', model_version: version });
+        expect(res.headers.get('x-model-version')).toBe(`recs@${version}`);
+      }
+      const ids = responses.map((r) => r.body.id);
+      if (body === withId) expect(ids).toEqual(['call-9', 'call-9', 'call-9']);
+      else expect(ids).toEqual(responses.map((r) => r.headers.get('x-request-id')));
+    }
+    // The same bytes on /v1 are another protocol's request, never answered from the /v2 memo.
+    const crossed = await post(url(), withoutId, headers);
+    expect(crossed.status).toBe(400);
+  });
+
   it('without a routing key still draw a bucket each time, so a split still splits', async () => {
     await stack.admin.traffic.set.mutate({
       model: 'recs',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../backends/types.ts';
-import { decodePredict } from '../protocol/tfserving.ts';
+import { decodePredict } from '../protocol/tfserving-tensors.ts';
 import type { ModelTable, VersionConfig } from '../routing/types.ts';
 import { cacheKey, canonicalInput, inputHash, keyScope } from './canonical.ts';
 

@@ -8,16 +8,23 @@ const table = () => ({ name: 'recs' }) as unknown as ModelTable;
 const outputs = (value: number): Tensor[] => [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [value] }];
 const hit = (
   cacheKey: string,
-  bodyHead = '{"predictions":[[1]],"modelVersion":"recs@1","requestId":',
+  head = '{"predictions":[[1]],"modelVersion":"recs@1","requestId":',
 ): RememberedHit => ({
-  cacheKey,
-  ref: 'recs@1',
-  revision: 1,
-  routingKey: 'user-1',
-  sticky: true,
-  pinned: false,
-  inputHash: 'h',
-  bodyHead,
+  facts: {
+    model: 'recs',
+    problem: null,
+    table: null,
+    assigned: null,
+    served: { ref: 'recs@1' },
+    servedFrom: 'cache-memory',
+    routingKey: 'user-1',
+    revision: 1,
+    sticky: true,
+    pinned: false,
+    inputHash: 'h',
+    cacheKey,
+  } as unknown as RememberedHit['facts'],
+  text: { head, id: null, tail: ',"cached":true}' },
 });
 
 describe('HitMemo', () => {
@@ -29,7 +36,7 @@ describe('HitMemo', () => {
     cache.store('k1', first, 300);
     const stored = cache.memoryGet('k1') as readonly Tensor[];
     memo.remember(t, 'body-1', hit('k1'), stored);
-    expect(memo.get(t, 'body-1')?.cacheKey).toBe('k1');
+    expect(memo.get(t, 'body-1')?.facts.cacheKey).toBe('k1');
     expect(memo.get(table(), 'body-1')).toBeUndefined();
     expect(memo.get(t, 'body-2')).toBeUndefined();
     // The entry was replaced (expired and recomputed, say): the memo no longer answers.
@@ -54,13 +61,13 @@ describe('HitMemo', () => {
     expect(kept).toBeLessThan(80);
   });
 
-  it('keys on the pin, the routing-key header and the exact body bytes', () => {
+  it('keys on the protocol, the pin, the routing-key header and the exact body bytes', () => {
     const body = Buffer.from('{"instances":[1]}');
-    expect(memoKey(undefined, undefined, body)).not.toBe(memoKey('1.0.0', undefined, body));
-    expect(memoKey(undefined, 'a', body)).not.toBe(memoKey(undefined, undefined, body));
-    expect(memoKey(undefined, undefined, body)).not.toBe(
-      memoKey(undefined, undefined, Buffer.from('{"instances": [1]}')),
-    );
-    expect(memoKey(undefined, undefined, Buffer.alloc(MAX_MEMO_BODY_BYTES + 1, 32))).toBeNull();
+    const key = (pin?: string, header?: string, bytes = body) => memoKey('tfserving', pin, header, bytes);
+    expect(key()).not.toBe(key('1.0.0'));
+    expect(key(undefined, 'a')).not.toBe(key());
+    expect(key()).not.toBe(key(undefined, undefined, Buffer.from('{"instances": [1]}')));
+    expect(key()).not.toBe(memoKey('oip', undefined, undefined, body));
+    expect(key(undefined, undefined, Buffer.alloc(MAX_MEMO_BODY_BYTES + 1, 32))).toBeNull();
   });
 });

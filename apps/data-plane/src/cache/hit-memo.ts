@@ -1,4 +1,6 @@
 import type { Tensor } from '../backends/types.ts';
+import type { OutcomeFacts } from '../pipeline/types.ts';
+import type { ResponseText } from '../protocol/response-text.ts';
 import type { ModelTable } from '../routing/types.ts';
 import type { PredictionCache } from './prediction-cache.ts';
 
@@ -11,23 +13,16 @@ const MAX_MEMO_BYTES = 8 * 1024 * 1024;
 
 /** What a repeated request is answered with, and what its telemetry record says. */
 export interface RememberedHit {
-  /** The cache entry this answer was built from. */
-  cacheKey: string;
-  /** `name@version` of the version that answered. */
-  ref: string;
-  revision: number | null;
-  routingKey: string | undefined;
-  sticky: boolean;
-  pinned: boolean;
-  inputHash: string | null;
-  /** The response body up to `"requestId":`; the request's own id and `,"cached":true}` follow. */
-  bodyHead: string;
+  /** The outcome of the request remembered, without its outputs (the cache holds those). */
+  facts: OutcomeFacts & { cacheKey: string; served: { ref: string } };
+  /** Its response, sent again with each repeat's own request id. */
+  text: ResponseText;
 }
 
 /**
  * Remembers, per routing table of a model, which cached answer a byte-identical request got, so a
  * repeat is answered without decoding its fields, validating, hashing its tensors or encoding the
- * outputs again. Only requests whose version cannot change between repeats are remembered: a
+ * outputs again; both protocols use it (their keys never meet). Only requests whose version cannot change between repeats are remembered: a
  * routing key or a pin under the same table always routes the same way, while an unkeyed request
  * draws a random bucket. Every routing change, purge or cache setting arrives as a new table, which
  * starts empty; and an entry is used only while the cache still holds the very outputs it was built
@@ -44,7 +39,7 @@ export class HitMemo {
     if (slot === undefined) return undefined;
     // Held weakly: an entry the cache evicted must not be kept alive (and its memory held) by the memo.
     const outputs = slot.outputs.deref();
-    if (outputs === undefined || this.cache.memoryGet(slot.hit.cacheKey) !== outputs) return undefined;
+    if (outputs === undefined || this.cache.memoryGet(slot.hit.facts.cacheKey) !== outputs) return undefined;
     return slot.hit;
   }
 
@@ -55,7 +50,7 @@ export class HitMemo {
 
   /** Remembers `hit`, built from the cached `outputs` (compared by identity on every use). */
   remember(table: ModelTable, key: string, hit: RememberedHit, outputs: readonly Tensor[]): void {
-    const bytes = key.length + hit.bodyHead.length + hit.cacheKey.length;
+    const bytes = key.length + hit.text.head.length + hit.text.tail.length + hit.facts.cacheKey.length;
     if (bytes > MAX_MEMO_BYTES / 64) return;
     let remembered = this.#byTable.get(table);
     if (!remembered) {
@@ -93,15 +88,16 @@ interface Remembered {
 }
 
 /**
- * The memo key of a request: everything that decides its answer besides the table: the pin, the
- * routing-key header and the body's bytes (latin1 maps each byte to one character, so distinct
- * bodies give distinct keys). Null for bodies too long to remember.
+ * The memo key of a request: everything that decides its answer besides the table: the protocol,
+ * the pin, the routing-key header and the body's bytes (latin1 maps each byte to one character, so
+ * distinct bodies give distinct keys). Null for bodies too long to remember.
  */
 export function memoKey(
+  protocol: 'tfserving' | 'oip',
   pin: string | undefined,
   routingKeyHeader: string | undefined,
   body: Buffer,
 ): string | null {
   if (body.length > MAX_MEMO_BODY_BYTES) return null;
-  return JSON.stringify([pin ?? null, routingKeyHeader ?? null]) + body.toString('latin1');
+  return JSON.stringify([protocol, pin ?? null, routingKeyHeader ?? null]) + body.toString('latin1');
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { ValidationDeps } from '../pipeline/types.ts';
 import type { RoutingView } from '../routing/view.ts';
 import { registerJsonBodyParser } from '../validation/json-body.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../validation/limits.ts';
-import type { ValidationDeps } from '../validation/stage.ts';
 import { ValidationStats } from '../validation/stats.ts';
 import { PredictionCache } from './prediction-cache.ts';
 

@@ -1,70 +1,58 @@
-import type { InferRequest, InferResponseOutput } from '@modelplane/schemas';
-import type { Tensor, TensorMeta } from '../backends/types.ts';
+import { type InferRequest, InferRequestSchema } from '@modelplane/schemas';
 import { InvalidInputError } from '../errors.ts';
-import { assertShapeFits, elementCount, formatShape, indexPath, readNested } from './tensor.ts';
+import type { Answered, Decoded, Decoder } from '../pipeline/types.ts';
+import { issueFromMessage } from '../validation/issues.ts';
+import { batchIssues } from '../validation/limits.ts';
+import { type Parsed, parseBody } from '../validation/zod-body.ts';
+import { decodeInferInputs, encodeInferOutputs, selectOutputs } from './oip-tensors.ts';
+import type { ResponseText } from './response-text.ts';
+
+/** What the response mirrors: the outputs asked for (null: all, in model order) and the caller's `id`. */
+export interface OipReply {
+  outputs: readonly string[] | null;
+  id: string | null;
+}
 
 /**
- * Decodes OIP request tensors against the runner's inputs: each model input exactly once, the
- * declared datatype, and `data` (nested or flat) holding exactly as many elements as `shape` says.
+ * The Open Inference Protocol codec (`/v2/models/{name}/infer`): check the body's shape, decode
+ * its tensors against the serving version's signature, encode the outcome as OIP response tensors.
  */
-export function decodeInferInputs(inputs: InferRequest['inputs'], metas: readonly TensorMeta[]): Tensor[] {
-  const seen = new Set<string>();
-  const tensors = inputs.map((input, i): Tensor => {
-    const field = `inputs[${i}]`;
-    const meta = metas.find((m) => m.name === input.name);
-    if (!meta) {
-      throw new InvalidInputError(`${field}.name: the model has no input "${input.name}"`, {
-        expected: metas.map((m) => m.name),
-      });
-    }
-    if (seen.has(input.name))
-      throw new InvalidInputError(`${field}.name: input "${input.name}" appears twice`);
-    seen.add(input.name);
-    if (input.datatype !== meta.datatype) {
-      throw new InvalidInputError(
-        `${field}.datatype: input "${meta.name}" is ${meta.datatype}, got ${input.datatype}`,
-      );
-    }
-    const { data } = readNested(input.data, meta.datatype, indexPath(`${field}.data`));
-    const expected = elementCount(input.shape);
-    if (data.length !== expected) {
-      throw new InvalidInputError(
-        `${field}.data: shape ${formatShape(input.shape)} needs ${expected} elements, got ${data.length}`,
-      );
-    }
-    assertShapeFits(input.shape, meta, `${field}.shape`);
-    return { name: meta.name, datatype: meta.datatype, shape: [...input.shape], data };
-  });
-  for (const meta of metas) {
-    if (!seen.has(meta.name)) throw new InvalidInputError(`inputs: missing input "${meta.name}"`);
-  }
-  return tensors;
-}
+export const oip: Decoder<InferRequest, OipReply> & {
+  check(body: unknown): Parsed<InferRequest>;
+  encode(outcome: Answered<OipReply>): ResponseText;
+} = {
+  /** The body's shape: named tensors with a datatype and shape, known fields only. */
+  check: (body) => parseBody(InferRequestSchema, body),
 
-/** The output names to return: the requested ones in request order, or every output when none are. */
-export function selectOutputs(
-  requested: InferRequest['outputs'],
-  metas: readonly TensorMeta[],
-): readonly string[] | null {
-  if (!requested || requested.length === 0) return null;
-  return requested.map((output, i) => {
-    if (!metas.some((m) => m.name === output.name)) {
-      throw new InvalidInputError(`outputs[${i}].name: the model has no output "${output.name}"`, {
-        expected: metas.map((m) => m.name),
-      });
+  /** Every input tensor against the signature (naming each failing one), the outputs asked for, the instance limit. */
+  decode(body, _version, runner, limits): Decoded<OipReply> {
+    const decoded = decodeInferInputs(body.inputs, runner.inputs);
+    if (!decoded.ok) return decoded;
+    let outputs: readonly string[] | null;
+    try {
+      outputs = selectOutputs(body.outputs, runner.outputs);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      return { ok: false, issues: [issueFromMessage(error.message)] };
     }
-    return output.name;
-  });
-}
+    const { tensors } = decoded;
+    const issues = batchIssues(tensors, runner.inputs, limits, tensorPath, body);
+    return issues.length > 0
+      ? { ok: false, issues }
+      : { ok: true, tensors, reply: { outputs, id: body.id ?? null } };
+  },
 
-/** OIP response tensors with flat row-major data, filtered to `names` when given. */
-export function encodeInferOutputs(
-  outputs: readonly Tensor[],
-  names: readonly string[] | null,
-): InferResponseOutput[] {
-  const chosen = names ? names.map((n) => outputs.find((t) => t.name === n)) : outputs;
-  return chosen.map((t) => {
-    if (!t) throw new Error('the runner did not return a requested output');
-    return { name: t.name, datatype: t.datatype, shape: t.shape, data: t.data };
-  });
+  /** `{model_name, model_version, id, outputs}`; `id` is the caller's, else the request id. */
+  encode(outcome) {
+    const { reply, outputs, served } = outcome;
+    return {
+      head: `{"model_name":${JSON.stringify(served.model)},"model_version":${JSON.stringify(served.version)},"id":`,
+      id: reply.id,
+      tail: `,"outputs":${JSON.stringify(encodeInferOutputs(outputs, reply.outputs))}}`,
+    };
+  },
+};
+
+function tensorPath(name: string, body: InferRequest): string {
+  return `inputs[${body.inputs.findIndex((input) => input.name === name)}].shape`;
 }

@@ -2,7 +2,7 @@ import { FeedbackRequestSchema } from '@modelplane/schemas';
 import type { FastifyInstance } from 'fastify';
 import { sendProblem } from '../errors.ts';
 import type { FeedbackWriter } from '../telemetry/feedback-writer.ts';
-import { parseBody } from './validation.ts';
+import { parseBody } from '../validation/zod-body.ts';
 
 /** What the feedback route needs: the replica's writer, or null when it has no database. */
 export interface FeedbackRouteOptions {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { BackendManager } from '../backends/types.ts';
+import { trafficVersions } from '../pipeline/target.ts';
 import type { RoutingSnapshot } from '../routing/types.ts';
 import type { RoutingView } from '../routing/view.ts';
-import { trafficVersions } from './target.ts';
 
 /** What the health routes read. */
 export interface HealthRouteOptions {

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isCached } from '../routes/prediction-context.ts';
 import { loggedPayload } from './prediction-log.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -54,7 +53,7 @@ function observe(telemetry: Telemetry, request: FastifyRequest, reply: FastifyRe
   const record = request.prediction;
   if (!record) return;
   const latencyMs = reply.elapsedTime;
-  const cached = record.servedFrom !== null && isCached(record.servedFrom);
+  const cached = record.servedFrom === 'cache-memory' || record.servedFrom === 'cache-redis';
   const table = request.snapshot?.models.get(record.model);
   telemetry.metrics.observePrediction(record, status, latencyMs / 1000, table);
   const createdAt = performance.timeOrigin + record.startedAt;

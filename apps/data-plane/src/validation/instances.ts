@@ -2,7 +2,7 @@ import type { ValidateFunction } from '@modelplane/json-schema';
 import type { TensorMeta } from '../backends/types.ts';
 import { featureMappingOf } from '../protocol/features.ts';
 import { isPlainObject } from '../protocol/tensor.ts';
-import { type PredictBody, rowForm } from '../protocol/tfserving.ts';
+import { type PredictBody, rowForm } from '../protocol/tfserving-tensors.ts';
 import type { VersionConfig } from '../routing/types.ts';
 import { ajvIssues, instancePaths, type PathStyle } from './ajv-issues.ts';
 import { type Issue, MAX_ISSUES } from './issues.ts';

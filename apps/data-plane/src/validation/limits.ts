@@ -1,3 +1,4 @@
+import type { Tensor, TensorMeta } from '../backends/types.ts';
 import { type Issue, MAX_ISSUES } from './issues.ts';
 
 /** Structural limits on every JSON body, checked before any route sees it. */
@@ -106,6 +107,32 @@ export function checkJsonLimits(body: unknown, limits: RequestLimits): Issue[] {
     }
     // Reversed, so sibling containers are walked in document order (each after its scalar siblings).
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Frame);
+  }
+  return issues;
+}
+
+/** The instance limit's issue: `count` rows where at most `maxInstances` are taken. */
+export function instanceLimitIssue(path: string, count: number, limits: RequestLimits): Issue {
+  return { path, message: `at most ${limits.maxInstances} instances per request, got ${count}` };
+}
+
+/**
+ * Rows beyond the instance limit, in decoded tensors whose first dimension is the model's batch
+ * dimension; `pathOf(input, request)` names a tensor as the request wrote it.
+ */
+export function batchIssues<Q>(
+  tensors: readonly Tensor[],
+  metas: readonly TensorMeta[],
+  limits: RequestLimits,
+  pathOf: (input: string, request: Q) => string,
+  request: Q,
+): Issue[] {
+  const issues: Issue[] = [];
+  for (const tensor of tensors) {
+    const rows = tensor.shape[0] ?? 0;
+    if (rows <= limits.maxInstances) continue;
+    const meta = metas.find((m) => m.name === tensor.name);
+    if (meta?.shape[0] === -1) issues.push(instanceLimitIssue(pathOf(tensor.name, request), rows, limits));
   }
   return issues;
 }

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from '@modelplane/json-schema';
 import type { Tensor } from '../backends/types.ts';
-import { encodeColumnar, encodePredictions } from '../protocol/tfserving.ts';
+import { encodeColumnar, encodePredictions } from '../protocol/tfserving-tensors.ts';
 import { ajvIssues, instancePaths } from './ajv-issues.ts';
 import { type Issue, MAX_ISSUES } from './issues.ts';
 

@@ -3,8 +3,8 @@ import type { CachePolicy, ServingOptions } from '@modelplane/schemas';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../app.ts';
 import type { BackendManager, ModelRunner, Tensor } from '../../backends/types.ts';
+import { PredictionCache, type PredictionCacheOptions } from '../../cache/prediction-cache.ts';
 import type { ModelTable, RoutingSnapshot, VersionConfig } from '../../routing/types.ts';
-import { PredictionCache, type PredictionCacheOptions } from '../prediction-cache.ts';
 
 // A model `m` whose versions multiply their one input by a per-version factor, with fakes for what
 // the real runtime cannot be made to do on demand (fail, stall, return NaN), and counters outside

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorMeta } from '../backends/types.ts';
-import { decodeInferInputs, encodeInferOutputs, selectOutputs } from './oip.ts';
+import { decodeInferInputs, encodeInferOutputs, selectOutputs } from './oip-tensors.ts';
 
 const inputs: TensorMeta[] = [{ name: 'features', datatype: 'FP32', shape: [-1, 2] }];
 const outputs: TensorMeta[] = [
@@ -29,7 +29,10 @@ describe('OIP codecs', () => {
       inputs,
     );
     expect(flat).toEqual(nested);
-    expect(flat).toEqual([{ name: 'features', datatype: 'FP32', shape: [2, 2], data: [1, 2, 3, 4] }]);
+    expect(flat).toEqual({
+      ok: true,
+      tensors: [{ name: 'features', datatype: 'FP32', shape: [2, 2], data: [1, 2, 3, 4] }],
+    });
   });
 
   const invalid: Array<[string, Parameters<typeof decodeInferInputs>[0], RegExp]> = [
@@ -68,7 +71,10 @@ describe('OIP codecs', () => {
     ],
   ];
   it.each(invalid)('rejects %s', (_name, request, message) => {
-    expect(() => decodeInferInputs(request, inputs)).toThrow(message);
+    const result = decodeInferInputs(request, inputs);
+    expect(result.ok).toBe(false);
+    const [first] = result.ok ? [] : result.issues;
+    expect(`${first?.path}: ${first?.message}`).toMatch(message);
   });
 
   it('returns only the requested outputs, in request order', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorMeta } from '../backends/types.ts';
 import type { VersionConfig } from '../routing/types.ts';
-import { decodePredict, encodeColumnar, encodePredictions } from './tfserving.ts';
+import { decodePredict, encodeColumnar, encodePredictions } from './tfserving-tensors.ts';
 
 function version(inputSchema: Record<string, unknown> | null = null): VersionConfig {
   return {

@@ -12,8 +12,8 @@ export type Target =
 const NO_TRAFFIC_RETRY_AFTER = 10;
 
 /** Routing keys are hashed per request; the body schema caps `routingKey` at the same length. */
-export const MAX_ROUTING_KEY_LENGTH = 256;
-export const LONG_ROUTING_KEY: Problem = {
+const MAX_ROUTING_KEY_LENGTH = 256;
+const LONG_ROUTING_KEY: Problem = {
   code: 'BAD_REQUEST',
   message: `x-routing-key: at most ${MAX_ROUTING_KEY_LENGTH} characters`,
 };
@@ -26,7 +26,7 @@ export const NOT_LOADED: Problem = {
 };
 
 /**
- * Picks the version for one request from one snapshot. A pin (`2.4.0` or `name@2.4.0`) selects
+ * The resolve stage: picks the version for one request from one snapshot. A pin (`2.4.0` or `name@2.4.0`) selects
  * any non-archived version; otherwise the active revision's bucket map decides, sticky when a
  * routing key is given and uniformly random when not.
  */
@@ -36,6 +36,8 @@ export function resolveTarget(
   pin: string | undefined,
   routingKey: string | undefined,
 ): Target {
+  // Only a header can carry a longer key: the body schemas stop one at this length already.
+  if (routingKey !== undefined && routingKey.length > MAX_ROUTING_KEY_LENGTH) return fail(LONG_ROUTING_KEY);
   const table = snapshot.models.get(model);
   if (!table) return fail({ code: 'NOT_FOUND', message: `model "${model}" not found` });
   if (pin !== undefined) {

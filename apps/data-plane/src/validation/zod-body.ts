@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Problem } from '../errors.ts';
 import { isPlainObject } from '../protocol/tensor.ts';
-import { invalidInput } from '../validation/issues.ts';
+import { invalidInput } from './issues.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: Problem };
 

@@ -1,13 +1,15 @@
 import { findModel, loadManifest } from '@modelplane/demo-models';
+import type { InferRequest, PredictRequest } from '@modelplane/schemas';
 import { describe, expect, it } from 'vitest';
 import type { ModelRunner, TensorMeta } from '../backends/types.ts';
-import { decodeInferInputs } from '../protocol/oip.ts';
-import { decodePredict, type PredictBody } from '../protocol/tfserving.ts';
+import { oip } from '../protocol/oip.ts';
+import { tfserving } from '../protocol/tfserving.ts';
 import type { VersionConfig } from '../routing/types.ts';
-import { compileVersionSchemas, validatorsOf } from './compile.ts';
-import { DEFAULT_REQUEST_LIMITS } from './limits.ts';
-import { validateAndDecode } from './stage.ts';
-import type { PredictionBody } from './types.ts';
+import { compileVersionSchemas, validatorsOf } from '../validation/compile.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../validation/limits.ts';
+import { ValidationStats } from '../validation/stats.ts';
+import type { Decoder, PredictionRequest } from './types.ts';
+import { validateInput } from './validate.ts';
 
 const recs = findModel(loadManifest(), 'recs', '2.0.0');
 if (!recs?.inputSchema || !recs.featureOrder) throw new Error('run the demo-models build');
@@ -31,16 +33,17 @@ const metas: TensorMeta[] = [{ name: 'features', datatype: 'FP32', shape: [-1, 8
 const runner = { inputs: metas, outputs: [] } as unknown as ModelRunner;
 const good = Object.fromEntries(features.map((f) => [f, 1]));
 
-function check(body: PredictionBody, v = tabular, limits = DEFAULT_REQUEST_LIMITS) {
-  const decode =
-    body.protocol === 'oip'
-      ? () => decodeInferInputs(body.inputs, metas)
-      : () => decodePredict(body.body, v, metas).tensors;
-  return validateAndDecode(v, runner, body, decode, limits);
-}
-const tf = (body: PredictBody): PredictionBody => ({ protocol: 'tfserving', body });
+type Body = { codec: Decoder<unknown, unknown>; body: unknown };
 
-describe('validateAndDecode with a tabular schema', () => {
+/** The validation stage for one request body, as the serving version `v` sees it. */
+function check(request: Body, v = tabular, limits: RequestLimits = DEFAULT_REQUEST_LIMITS) {
+  const stats = new ValidationStats();
+  return validateInput({ limits, stats }, v, runner, request as unknown as PredictionRequest);
+}
+const tf = (body: PredictRequest): Body => ({ codec: tfserving as Decoder<unknown, unknown>, body });
+const v2 = (body: InferRequest): Body => ({ codec: oip as Decoder<unknown, unknown>, body });
+
+describe('the validation stage with a tabular schema', () => {
   it('passes a valid request through to the decoder', () => {
     const result = check(tf({ instances: [good, good] }));
     expect(result).toMatchObject({ ok: true, tensors: [{ name: 'features', shape: [2, 8] }] });
@@ -106,15 +109,14 @@ describe('validateAndDecode with a tabular schema', () => {
   });
 });
 
-describe('validateAndDecode against the tensor signature', () => {
+describe('the validation stage against the tensor signature', () => {
   it('names every failing tensor of an OIP request', () => {
-    const body: PredictionBody = {
-      protocol: 'oip',
+    const body = v2({
       inputs: [
         { name: 'features', shape: [2, 8], datatype: 'INT64', data: [1, 2, 3] },
         { name: 'extra', shape: [1], datatype: 'FP32', data: [1] },
       ],
-    };
+    });
     const result = check(body, version(null));
     expect(result.ok || result.problem.details).toEqual([
       { path: 'inputs[0].datatype', message: 'input "features" is FP32, got INT64' },
@@ -124,10 +126,9 @@ describe('validateAndDecode against the tensor signature', () => {
   });
 
   it('limits the rows of a batch dimension', () => {
-    const body: PredictionBody = {
-      protocol: 'oip',
+    const body = v2({
       inputs: [{ name: 'features', shape: [3, 8], datatype: 'FP32', data: new Array(24).fill(0) }],
-    };
+    });
     const result = check(body, version(null), { ...DEFAULT_REQUEST_LIMITS, maxInstances: 2 });
     expect(result.ok || result.problem.message).toBe(
       'inputs[0].shape: at most 2 instances per request, got 3',

@@ -1,0 +1,139 @@
+import type { ModelRunner, Tensor } from '../backends/types.ts';
+import { cacheKey, inputHash } from '../cache/canonical.ts';
+import type { PredictionCache } from '../cache/prediction-cache.ts';
+import type { Problem } from '../errors.ts';
+import type { ModelTable, VersionConfig } from '../routing/types.ts';
+import { type Deadline, runInference } from './execute.ts';
+import type { PipelineDeps, PredictionRequest } from './types.ts';
+import { acceptOutputs } from './validate.ts';
+
+type Source = 'backend' | 'cache-memory' | 'cache-redis';
+
+/** An execution result with where it came from, and the cache entry consulted (null without one). */
+export type CachedInference = (
+  | { ok: true; outputs: Tensor[]; servedFrom: Source }
+  | { ok: false; problem: Problem }
+) & { inputHash: string | null; cacheKey: string | null };
+
+/** One version's validated request, as the cache-or-run stage takes it. */
+export interface RunPlan {
+  table: ModelTable;
+  version: VersionConfig;
+  runner: ModelRunner;
+  /** The validated input tensors: the key is computed from them. */
+  tensors: Tensor[];
+  deadline: Deadline;
+  /** False for a fallback: its answer is neither read from nor written to the cache. */
+  cacheable: boolean;
+}
+
+type Shared = { ok: true; outputs: Tensor[]; servedFrom: Source } | { ok: false; problem: Problem };
+
+const FOLLOWER_DEADLINE: Shared = {
+  ok: false,
+  problem: {
+    code: 'DEADLINE_EXCEEDED',
+    message: 'the request deadline passed while an identical request was being computed',
+  },
+};
+
+/**
+ * The cache around the execution step. With the model's cache on (and no `no-cache`): the key is
+ * computed from the routed version and the validated input, the in-process tier is read, then
+ * (once per group of identical concurrent requests) Redis, then the backend; a fresh result that
+ * is finite, small enough and accepted by the output schema is stored in both tiers. A failure
+ * reaches every request of the group and is never stored. Otherwise the model just runs.
+ */
+export async function cacheOrRun(
+  deps: PipelineDeps,
+  request: PredictionRequest,
+  plan: RunPlan,
+): Promise<CachedInference> {
+  const { cache } = deps;
+  const { table, version } = plan;
+  const ref = version.ref;
+  if (!cache || !table.cache.enabled || request.bypassCache || !plan.cacheable) {
+    if (cache && table.cache.enabled && plan.cacheable) cache.stats.count(ref, 'bypassed');
+    const result = await fresh(deps, request, plan);
+    return withKey(result, null, null);
+  }
+  cache.observe(table);
+  const hash = inputHash(plan.tensors);
+  const key = cacheKey(table, version, hash);
+  const hit = cache.memoryGet(key);
+  if (hit) {
+    cache.stats.count(ref, 'hitsMemory');
+    return { ok: true, outputs: hit as Tensor[], servedFrom: 'cache-memory', inputHash: hash, cacheKey: key };
+  }
+  const { promise, leader } = cache.coalesce(key, () => readOrCompute(cache, deps, request, plan, key));
+  if (leader) return withKey(await promise, hash, key);
+  const shared = await waitAtMost(promise, plan.deadline.at);
+  // A follower of a Redis hit was served from the cache too; of a computation, it was coalesced.
+  cache.stats.count(ref, shared.ok && shared.servedFrom === 'cache-redis' ? 'hitsRedis' : 'coalesced');
+  return withKey(shared, hash, key);
+}
+
+function withKey(result: Shared, hash: string | null, key: string | null): CachedInference {
+  return result.ok
+    ? { ok: true, outputs: result.outputs, servedFrom: result.servedFrom, inputHash: hash, cacheKey: key }
+    : { ok: false, problem: result.problem, inputHash: hash, cacheKey: key };
+}
+
+/** The leader of a group of identical requests: Redis, else the model (and the store). */
+async function readOrCompute(
+  cache: PredictionCache,
+  deps: PipelineDeps,
+  request: PredictionRequest,
+  plan: RunPlan,
+  key: string,
+): Promise<Shared> {
+  const ref = plan.version.ref;
+  const stored = await cache.redisGet(key);
+  if (stored) {
+    cache.stats.count(ref, 'hitsRedis');
+    return { ok: true, outputs: stored as Tensor[], servedFrom: 'cache-redis' };
+  }
+  cache.stats.count(ref, 'misses');
+  const result = await runInference(
+    plan.runner,
+    plan.tensors,
+    plan.version,
+    request.log,
+    plan.deadline,
+    deps.execution,
+  );
+  if (!result.ok) return result;
+  if (!acceptOutputs(deps.validation, plan.version, result.outputs, request.log)) {
+    cache.stats.count(ref, 'skippedInvalidOutput');
+  } else {
+    const stored = cache.store(key, result.outputs, plan.table.cache.ttlSeconds);
+    cache.stats.count(
+      ref,
+      stored === 'stored' ? 'stores' : stored === 'tooLarge' ? 'skippedTooLarge' : 'skippedNonFinite',
+    );
+  }
+  return { ok: true, outputs: result.outputs, servedFrom: 'backend' };
+}
+
+/** Runs the model without the cache; the output schema still vets (counts and logs) what it returns. */
+async function fresh(deps: PipelineDeps, request: PredictionRequest, plan: RunPlan): Promise<Shared> {
+  const result = await runInference(
+    plan.runner,
+    plan.tensors,
+    plan.version,
+    request.log,
+    plan.deadline,
+    deps.execution,
+  );
+  if (!result.ok) return result;
+  acceptOutputs(deps.validation, plan.version, result.outputs, request.log);
+  return { ok: true, outputs: result.outputs, servedFrom: 'backend' };
+}
+
+function waitAtMost(promise: Promise<Shared>, deadlineAt: number): Promise<Shared> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Shared>((resolve) => {
+    timer = setTimeout(() => resolve(FOLLOWER_DEADLINE), Math.max(0, deadlineAt - performance.now()));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
