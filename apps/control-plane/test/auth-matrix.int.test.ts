@@ -95,6 +95,7 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
   'rollouts.pause': { tier: 'operator', call: (c) => c.rollouts.pause.mutate({ id: 'ro_missing' }) },
   'rollouts.resume': { tier: 'operator', call: (c) => c.rollouts.resume.mutate({ id: 'ro_missing' }) },
   'rollouts.abort': { tier: 'operator', call: (c) => c.rollouts.abort.mutate({ id: 'ro_missing' }) },
+  'dashboard.overview': { tier: 'viewer', call: (c) => c.dashboard.overview.query() },
 };
 
 const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;

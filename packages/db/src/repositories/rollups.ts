@@ -67,42 +67,65 @@ export interface VersionRollup {
  * Histograms are merged bucket by bucket in SQL, so percentiles come from the fleet's distribution.
  */
 export async function fleetRollups(db: Executor, model: string, windowMs: number): Promise<VersionRollup[]> {
+  return (await sumRollups(db, windowMs, model)).get(model) ?? [];
+}
+
+/** {@link fleetRollups} for every model at once (two queries, whatever the number of models), by model. */
+export function fleetRollupsByModel(db: Executor, windowMs: number): Promise<Map<string, VersionRollup[]>> {
+  return sumRollups(db, windowMs, null);
+}
+
+async function sumRollups(
+  db: Executor,
+  windowMs: number,
+  model: string | null,
+): Promise<Map<string, VersionRollup[]>> {
   const since = sql<Date>`date_trunc('minute', now() - make_interval(secs => ${windowMs / 1000}::double precision))`;
-  const totals = await db
+  let totalsQuery = db
     .selectFrom('prediction_rollups')
     .select([
+      'model',
       'version',
       sql<number>`sum(requests)::int8`.as('requests'),
       sql<number>`sum(errors)::int8`.as('errors'),
       sql<number>`sum(client_errors)::int8`.as('client_errors'),
       sql<number>`sum(cache_hits)::int8`.as('cache_hits'),
     ])
-    .where('model', '=', model)
     .where('minute', '>=', since)
-    .groupBy('version')
-    .orderBy('version')
-    .execute();
-  const { rows } = await sql<{ version: string; i: number; c: number }>`
-    SELECT r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
+    .groupBy(['model', 'version'])
+    .orderBy('model')
+    .orderBy('version');
+  if (model !== null) totalsQuery = totalsQuery.where('model', '=', model);
+  const totals = await totalsQuery.execute();
+  const modelFilter = model === null ? sql`` : sql`AND r.model = ${model}`;
+  const { rows } = await sql<{ model: string; version: string; i: number; c: number }>`
+    SELECT r.model, r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
     FROM prediction_rollups r, unnest(r.latency_buckets) WITH ORDINALITY AS h(c, i)
-    WHERE r.model = ${model} AND r.minute >= ${since} AND h.c > 0
-    GROUP BY r.version, h.i
+    WHERE r.minute >= ${since} ${modelFilter} AND h.c > 0
+    GROUP BY r.model, r.version, h.i
   `.execute(db);
   const buckets = new Map<string, Map<number, number>>();
   for (const row of rows) {
-    let map = buckets.get(row.version);
+    const key = `${row.model}@${row.version}`;
+    let map = buckets.get(key);
     if (!map) {
       map = new Map();
-      buckets.set(row.version, map);
+      buckets.set(key, map);
     }
     map.set(Number(row.i), Number(row.c));
   }
-  return totals.map((t) => ({
-    version: t.version,
-    requests: Number(t.requests),
-    errors: Number(t.errors),
-    clientErrors: Number(t.client_errors),
-    cacheHits: Number(t.cache_hits),
-    buckets: buckets.get(t.version) ?? new Map(),
-  }));
+  const byModel = new Map<string, VersionRollup[]>();
+  for (const t of totals) {
+    const list = byModel.get(t.model) ?? [];
+    list.push({
+      version: t.version,
+      requests: Number(t.requests),
+      errors: Number(t.errors),
+      clientErrors: Number(t.client_errors),
+      cacheHits: Number(t.cache_hits),
+      buckets: buckets.get(`${t.model}@${t.version}`) ?? new Map(),
+    });
+    byModel.set(t.model, list);
+  }
+  return byModel;
 }
