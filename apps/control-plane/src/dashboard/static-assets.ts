@@ -33,7 +33,10 @@ const CONTENT_SECURITY_POLICY = [
  * keeps working when esbuild inlines it into apps/<app>/dist/main.js. Null when it was not built.
  */
 export function findDashboardDir(configured: string | undefined): string | null {
-  if (configured) return resolve(configured);
+  if (configured) {
+    const dir = resolve(configured);
+    return existsSync(join(dir, 'index.html')) ? dir : null;
+  }
   for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
     for (let dir = start; ; dir = dirname(dir)) {
       const candidate = join(dir, 'apps', 'dashboard', 'dist');
@@ -52,11 +55,13 @@ export function findDashboardDir(configured: string | undefined): string | null 
  */
 export async function dashboardStaticRoutes(
   app: FastifyInstance,
-  options: { root: string | null },
+  options: { configuredDir: string | undefined },
 ): Promise<void> {
-  const { root } = options;
+  let root = findDashboardDir(options.configuredDir);
   app.get('/ui', async (_request, reply) => reply.redirect('/ui/'));
   app.get('/ui/*', async (request, reply) => {
+    // Looked for again until found: a build finished after start-up is served without a restart.
+    root ??= findDashboardDir(options.configuredDir);
     if (!root) {
       return reply
         .code(404)
