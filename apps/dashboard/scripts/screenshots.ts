@@ -29,7 +29,7 @@ async function signIn(token: string, width = 1280): Promise<Page> {
   await page.goto(`${stack.controlPlaneUrl}/ui/`);
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Models' }).waitFor();
+  await page.locator('tbody[data-model="recs"]').waitFor();
   return page;
 }
 
@@ -55,6 +55,7 @@ try {
 
   await page.getByRole('link', { name: 'recs', exact: true }).click();
   await page.getByRole('heading', { name: 'Split editor' }).waitFor();
+  await page.locator('table.audit').waitFor();
   await page.getByLabel('recs@1.0.0 (%)').fill('50');
   await page.getByLabel('recs@2.0.0 (%)').fill('50');
   await shoot(page, 'model-detail');
@@ -65,7 +66,9 @@ try {
 
   const viewer = await signIn(viewerToken);
   await viewer.getByRole('link', { name: 'recs', exact: true }).click();
-  await viewer.getByRole('heading', { name: 'Versions' }).waitFor();
+  await viewer.getByTestId('active-revision').waitFor();
+  await viewer.locator('tr[data-version="2.0.0"]').first().waitFor();
+  await viewer.locator('table.audit').waitFor();
   await shoot(viewer, 'model-detail-viewer');
 
   const narrow = await signIn(stack.adminToken, 420);

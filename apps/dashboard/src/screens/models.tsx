@@ -22,7 +22,8 @@ export function ModelsScreen() {
         <div className="table-wrap">
           <table className="models">
             <caption>
-              Live numbers over the last {data.windowSeconds / 60} minutes, every replica merged
+              Requests, errors and p99 over the last {data.windowSeconds / 60} minutes, every replica merged
+              (replicas report each minute once it has closed, so the numbers trail by up to a minute)
             </caption>
             <thead>
               <tr>
