@@ -153,7 +153,7 @@ describe('the dashboard as a viewer', () => {
     await openModel(page, 'recs');
     await page.getByRole('heading', { name: 'Versions' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Split editor' }).count()).toBe(0);
-    for (const name of [/Apply split/, /Canary/, /Promote/, /Roll back/, /Reshuffle/]) {
+    for (const name of [/Apply split/, /Canary/, /Promote/, /Roll back/, /Reshuffle/, /Purge cache/]) {
       expect(await page.getByRole('button', { name }).count()).toBe(0);
     }
     // Forged from the page itself, with the session's own CSRF token: the role still says no.

@@ -6,6 +6,7 @@ import { canAct, type Session } from '../../lib/session.ts';
 import { useTRPC } from '../../lib/trpc.ts';
 import { ActionsPanel } from './actions-panel.tsx';
 import { AuditPanel } from './audit-panel.tsx';
+import { CachePanel } from './cache-panel.tsx';
 import { SplitEditor } from './split-editor.tsx';
 import { SplitPanel } from './split-panel.tsx';
 import { VersionsPanel } from './versions-panel.tsx';
@@ -36,6 +37,7 @@ export function ModelDetailScreen({ model, session }: { model: string; session: 
           <SplitPanel traffic={traffic.data} />
           {operator && <SplitEditor traffic={traffic.data} />}
           {operator && <ActionsPanel traffic={traffic.data} />}
+          {operator && <CachePanel traffic={traffic.data} />}
         </>
       )}
       <VersionsPanel model={model} />
