@@ -49,9 +49,16 @@ ensure_redis() {
   for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
 }
 
+# The dashboard's browser tests drive Debian's chromium (headless) with playwright-core; no browser is downloaded.
+ensure_chromium() {
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then return; fi
+  apt_install chromium
+}
+
 ensure_pnpm
 ensure_postgres
 ensure_redis
+ensure_chromium
 
 log "installing dependencies"
 pnpm install --frozen-lockfile || exit 1

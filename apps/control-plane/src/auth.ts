@@ -38,7 +38,11 @@ function sameHash(a: string, b: string): boolean {
 /** Resolves a bearer token to a principal, or null when it is unknown or revoked. */
 export async function authenticate(deps: Deps, token: string | null): Promise<Principal | null> {
   if (!token || token.length > 512) return null;
-  const hash = hashToken(token);
+  return authenticateTokenHash(deps, hashToken(token));
+}
+
+/** Resolves a token's sha256 (as a dashboard session keeps it) to a principal, or null when revoked. */
+export async function authenticateTokenHash(deps: Deps, hash: string): Promise<Principal | null> {
   if (deps.bootstrapTokenHash && sameHash(hash, deps.bootstrapTokenHash)) {
     return { actor: 'bootstrap-admin', role: 'admin' };
   }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parseHostAllowlist } from '@modelplane/schemas';
 import { z } from 'zod';
+import { DashboardEnvShape } from './dashboard/config.ts';
 import { MonitoringEnvShape } from './services/monitoring/config.ts';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -39,6 +40,7 @@ const EnvSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   ...MonitoringEnvShape,
+  ...DashboardEnvShape,
   // Opt-in for on-premises hosts: versions may then name loopback and private addresses (replicas check too).
   ALLOW_PRIVATE_NETWORK_BACKENDS: z.preprocess(
     emptyAsUndefined,

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   console.log(
     `modelplane control plane listening on ${address} (${mode}, bus: ${config.REDIS_URL ? 'redis' : 'in-process'})`,
   );
+  console.log(`dashboard: ${address}/ui/ (sign in with an API token)`);
 }
 
 main().catch((error: unknown) => {

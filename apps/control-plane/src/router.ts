@@ -1,6 +1,7 @@
 import { alertsRouter } from './routers/alerts.ts';
 import { auditRouter } from './routers/audit.ts';
 import { cacheRouter } from './routers/cache.ts';
+import { dashboardRouter } from './routers/dashboard.ts';
 import { metricsRouter } from './routers/metrics.ts';
 import { modelsRouter } from './routers/models.ts';
 import { rolloutsRouter } from './routers/rollouts.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   metrics: metricsRouter,
   alerts: alertsRouter,
   rollouts: rolloutsRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@ import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { contextFactory } from './context.ts';
+import { dashboardRoutes } from './dashboard/index.ts';
 import type { Deps } from './deps.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
@@ -40,6 +41,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
 
   await app.register(artifactRoutes, { deps });
+  await app.register(dashboardRoutes, { deps });
   await app.register(fastifyTRPCPlugin<AppRouter>, {
     prefix: '/trpc',
     trpcOptions: {

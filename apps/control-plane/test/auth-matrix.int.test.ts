@@ -99,6 +99,7 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
     tier: 'operator',
     call: (c) => c.rollouts.promoteNow.mutate({ model: 'no-such-model', reason: 'matrix' }),
   },
+  'dashboard.overview': { tier: 'viewer', call: (c) => c.dashboard.overview.query() },
 };
 
 const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   console.log(
     `modelplane control plane on ${cpAddress}, data plane on ${dpAddress} (${mode}, bus: ${config.REDIS_URL ? 'redis' : 'in-process'})`,
   );
+  console.log(`dashboard: ${cpAddress}/ui/ (sign in with an API token)`);
   console.log(predictAuthBanner(config, cpAddress));
   if (config.predictAuthWarning) {
     // Loud on purpose: the log for collectors, stderr for whoever watches the terminal.

@@ -1548,6 +1548,47 @@ export type AppRouter = TRPCBuiltRouter<{
 			meta: object;
 		}>;
 	};
+	dashboard: {
+		overview: TRPCQueryProcedure<{
+			input: void;
+			output: {
+				models: {
+					description: string;
+					revision: {
+						model: string;
+						revision: number;
+						action: "canary" | "promote" | "reshuffle" | "rollback" | "set";
+						weights: {
+							version: string;
+							weight: number;
+						}[];
+						baseline: string;
+						salt: string;
+						derivedFrom: number | null;
+						restoresRevision: number | null;
+						createdBy: string;
+						createdAt: string;
+					} | null;
+					model: string;
+					replicas: {
+						inSync: number;
+						total: number;
+					};
+					versions: {
+						version: string;
+						status: string;
+						role: "archived" | "baseline" | "idle" | "variant";
+						weight: number;
+						errorRate: number | null;
+						requestsPerSecond: number;
+						p99Ms: number | null;
+					}[];
+				}[];
+				windowSeconds: number;
+			};
+			meta: object;
+		}>;
+	};
 }>;
 /** The typed tRPC client for the control plane's `AppRouter`. */
 export type ControlPlaneClient = TRPCClient<AppRouter>;

@@ -81,6 +81,13 @@ export const SCHEMA_SHAPE = {
     rate_per_second: nullable,
     burst: nullable,
   },
+  dashboard_sessions: {
+    id: notNull,
+    token_hash: notNull,
+    csrf_token: notNull,
+    created_at: notNull,
+    expires_at: notNull,
+  },
   token_state: {
     id: notNull,
     generation: notNull,

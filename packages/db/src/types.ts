@@ -88,6 +88,15 @@ export interface ApiTokensTable {
   burst: number | null;
 }
 
+/** A web dashboard session (migration 0014): the cookie's hash, the token it stands for, its CSRF token. */
+export interface DashboardSessionsTable {
+  id: string;
+  token_hash: string;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
 export interface TokenStateTable {
   id: Generated<boolean>;
   generation: Int8;
@@ -268,6 +277,7 @@ export interface DB {
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
   token_state: TokenStateTable;
+  dashboard_sessions: DashboardSessionsTable;
   artifacts: ArtifactsTable;
   artifact_chunks: ArtifactChunksTable;
   replica_heartbeats: ReplicaHeartbeatsTable;
@@ -289,6 +299,7 @@ export type ModelVersionRow = Selectable<ModelVersionsTable>;
 export type RoutingRevisionRow = Selectable<RoutingRevisionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type DashboardSessionRow = Selectable<DashboardSessionsTable>;
 export type ReplicaHeartbeatRow = Selectable<ReplicaHeartbeatsTable>;
 export type AlertRuleRow = Selectable<AlertRulesTable>;
 export type AlertEventRow = Selectable<AlertEventsTable>;

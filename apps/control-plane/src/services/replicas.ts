@@ -44,8 +44,8 @@ export function configMark(model: ModelRow): ConfigMark {
 /** A stored revision as a rollout target: its number, age and the refs of the versions it routes to. */
 export function rolloutTarget(
   model: ModelRow,
-  revision: RoutingRevisionRow,
-  versions: readonly ModelVersionRow[],
+  revision: Pick<RoutingRevisionRow, 'revision' | 'created_at' | 'weights'>,
+  versions: readonly Pick<ModelVersionRow, 'id' | 'version'>[],
 ): RolloutTarget {
   const label = (id: string) => versions.find((v) => v.id === id)?.version ?? id;
   return {
@@ -122,8 +122,18 @@ export async function listReplicaStatuses(
   active: RoutingRevisionRow | null,
   versions: readonly ModelVersionRow[],
 ): Promise<ReplicaStatus[]> {
-  const { REPLICA_LIVE_WINDOW_MS, REPLICA_STALE_AFTER_MS } = deps.config;
-  const { now, replicas } = await listLiveHeartbeats(deps.db, REPLICA_LIVE_WINDOW_MS);
+  const live = await listLiveHeartbeats(deps.db, deps.config.REPLICA_LIVE_WINDOW_MS);
+  return replicaStatusesOf(deps, live, model, active, versions);
+}
+
+/** {@link listReplicaStatuses} on heartbeats already read, so a view of every model reads them once. */
+export function replicaStatusesOf(
+  deps: Deps,
+  live: { now: Date; replicas: ReplicaHeartbeat[] },
+  model: ModelRow,
+  active: Pick<RoutingRevisionRow, 'revision' | 'created_at' | 'weights'> | null,
+  versions: readonly Pick<ModelVersionRow, 'id' | 'version'>[],
+): ReplicaStatus[] {
   const target = active && rolloutTarget(model, active, versions);
-  return replicas.map((r) => toStatus(r, model, target, now, REPLICA_STALE_AFTER_MS));
+  return live.replicas.map((r) => toStatus(r, model, target, live.now, deps.config.REPLICA_STALE_AFTER_MS));
 }

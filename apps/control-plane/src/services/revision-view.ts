@@ -4,7 +4,11 @@ import type { Revision, RevisionAction } from '@modelplane/schemas';
 type RevisionFields = Omit<RoutingRevisionRow, 'bucket_map'>;
 
 /** The user-facing revision: versions by label, never by internal id alone. */
-export function toRevision(modelName: string, row: RevisionFields, versions: ModelVersionRow[]): Revision {
+export function toRevision(
+  modelName: string,
+  row: RevisionFields,
+  versions: readonly Pick<ModelVersionRow, 'id' | 'version'>[],
+): Revision {
   const label = (id: string) => versions.find((v) => v.id === id)?.version ?? id;
   return {
     model: modelName,

@@ -90,10 +90,24 @@ export interface VersionRollup {
  * Histograms are merged bucket by bucket in SQL, so percentiles come from the fleet's distribution.
  */
 export async function fleetRollups(db: Executor, model: string, windowMs: number): Promise<VersionRollup[]> {
+  return (await sumRollups(db, windowMs, model)).get(model) ?? [];
+}
+
+/** {@link fleetRollups} for every model at once (two queries, whatever the number of models), by model. */
+export function fleetRollupsByModel(db: Executor, windowMs: number): Promise<Map<string, VersionRollup[]>> {
+  return sumRollups(db, windowMs, null);
+}
+
+async function sumRollups(
+  db: Executor,
+  windowMs: number,
+  model: string | null,
+): Promise<Map<string, VersionRollup[]>> {
   const since = sql<Date>`date_trunc('minute', now() - make_interval(secs => ${windowMs / 1000}::double precision))`;
-  const totals = await db
+  let totalsQuery = db
     .selectFrom('prediction_rollups as r')
     .select([
+      'model',
       'version',
       sql<number>`sum(requests)::int8`.as('requests'),
       sql<number>`sum(errors)::int8`.as('errors'),
@@ -101,25 +115,27 @@ export async function fleetRollups(db: Executor, model: string, windowMs: number
       sql<number>`sum(cache_hits)::int8`.as('cache_hits'),
       sql<number>`coalesce(sum(requests) FILTER (WHERE NOT ${uncachedSplitKnown}), 0)::int8`.as('unsplit'),
     ])
-    .where('model', '=', model)
     .where('minute', '>=', since)
-    .groupBy('version')
-    .orderBy('version')
-    .execute();
-  const { rows } = await sql<{ uncached: boolean; version: string; i: number; c: number }>`
-    SELECT false AS uncached, r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
+    .groupBy(['model', 'version'])
+    .orderBy('model')
+    .orderBy('version');
+  if (model !== null) totalsQuery = totalsQuery.where('model', '=', model);
+  const totals = await totalsQuery.execute();
+  const modelFilter = model === null ? sql`` : sql`AND r.model = ${model}`;
+  const { rows } = await sql<{ uncached: boolean; model: string; version: string; i: number; c: number }>`
+    SELECT false AS uncached, r.model, r.version, (h.i - 1)::int4 AS i, sum(h.c)::int8 AS c
     FROM prediction_rollups r, unnest(r.latency_buckets) WITH ORDINALITY AS h(c, i)
-    WHERE r.model = ${model} AND r.minute >= ${since} AND h.c > 0
-    GROUP BY r.version, h.i
+    WHERE r.minute >= ${since} ${modelFilter} AND h.c > 0
+    GROUP BY r.model, r.version, h.i
     UNION ALL
-    SELECT true, r.version, (h.i - 1)::int4, sum(h.c)::int8
+    SELECT true, r.model, r.version, (h.i - 1)::int4, sum(h.c)::int8
     FROM prediction_rollups r, unnest(r.uncached_latency_buckets) WITH ORDINALITY AS h(c, i)
-    WHERE r.model = ${model} AND r.minute >= ${since} AND ${uncachedSplitKnown} AND h.c > 0
-    GROUP BY r.version, h.i
+    WHERE r.minute >= ${since} ${modelFilter} AND ${uncachedSplitKnown} AND h.c > 0
+    GROUP BY r.model, r.version, h.i
   `.execute(db);
   const buckets = new Map<string, Map<number, number>>();
   for (const row of rows) {
-    const key = `${row.uncached}|${row.version}`;
+    const key = `${row.uncached}|${row.model}@${row.version}`;
     let map = buckets.get(key);
     if (!map) {
       map = new Map();
@@ -127,14 +143,20 @@ export async function fleetRollups(db: Executor, model: string, windowMs: number
     }
     map.set(Number(row.i), Number(row.c));
   }
-  return totals.map((t) => ({
-    version: t.version,
-    requests: Number(t.requests),
-    errors: Number(t.errors),
-    clientErrors: Number(t.client_errors),
-    cacheHits: Number(t.cache_hits),
-    buckets: buckets.get(`false|${t.version}`) ?? new Map(),
-    uncachedBuckets: buckets.get(`true|${t.version}`) ?? new Map(),
-    unsplitRequests: Number(t.unsplit),
-  }));
+  const byModel = new Map<string, VersionRollup[]>();
+  for (const t of totals) {
+    const list = byModel.get(t.model) ?? [];
+    list.push({
+      version: t.version,
+      requests: Number(t.requests),
+      errors: Number(t.errors),
+      clientErrors: Number(t.client_errors),
+      cacheHits: Number(t.cache_hits),
+      buckets: buckets.get(`false|${t.model}@${t.version}`) ?? new Map(),
+      uncachedBuckets: buckets.get(`true|${t.model}@${t.version}`) ?? new Map(),
+      unsplitRequests: Number(t.unsplit),
+    });
+    byModel.set(t.model, list);
+  }
+  return byModel;
 }

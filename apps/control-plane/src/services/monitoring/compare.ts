@@ -138,7 +138,8 @@ function byBaselineThenLabel(baseline: string | null) {
   return (a: string, b: string) => (a === baseline ? -1 : b === baseline ? 1 : a.localeCompare(b));
 }
 
-function serving(rollup: VersionRollup | undefined) {
+/** Requests, error and cache-hit rates and latency percentiles of one version's merged rollup. */
+export function serving(rollup: VersionRollup | undefined) {
   if (!rollup || rollup.requests === 0) {
     return { requests: 0, errorRate: null, cacheHitRate: null, latencyMs: null, uncachedP99Ms: null };
   }

@@ -1,0 +1,14 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+/**
+ * Debian's chromium, headless (scripts/test.sh installs it with apt-get; no browser is ever
+ * downloaded). CHROMIUM_PATH points elsewhere.
+ */
+export function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`no browser at ${executablePath}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+}
