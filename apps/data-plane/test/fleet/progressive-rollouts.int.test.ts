@@ -102,13 +102,22 @@ function getRollout(id: string) {
 }
 
 async function waitForRollout(id: string, done: (r: RolloutJson) => boolean, what: string) {
-  return waitFor(
-    async () => {
-      const rollout = await getRollout(id);
-      return done(rollout) ? rollout : null;
-    },
-    { timeoutMs: STEP_MS, intervalMs: 500, message: `rollout ${id} ${what}` },
-  );
+  let last = '';
+  try {
+    return await waitFor(
+      async () => {
+        const rollout = await getRollout(id);
+        const tick = rollout.ticks[0];
+        last = JSON.stringify({ state: rollout.state, step: rollout.currentStep, tick });
+        return done(rollout) ? rollout : null;
+      },
+      { timeoutMs: STEP_MS - 5000, intervalMs: 500, message: `rollout ${id} ${what}` },
+    );
+  } catch (error) {
+    // Say why it is stuck: the last tick's checks and what the traffic got back.
+    const counts = { ramp: traffic.counts('ramp'), regress: traffic.counts('regress') };
+    throw new Error(`${String(error)}\nlast: ${last}\ntraffic: ${JSON.stringify(counts)}`);
+  }
 }
 
 async function ticks(id: string) {
@@ -153,6 +162,29 @@ describe('rollouts with real control planes, data planes and traffic', () => {
   }, 60_000);
 
   it(
+    'raises the ramp to 50 %: keys only move from baseline to candidate, as the data planes serve them',
+    async () => {
+      // First in line after the start: the advance and the rollback are both judged on the first minute.
+      const advanced = await waitForRollout(rollouts.ramp, (r) => r.currentStep >= 1, 'reaches step 50');
+      expect(advanced).toMatchObject({ state: 'running', currentStep: 1, currentWeight: 50 });
+      const served = await waitForServedRevision(fleet.database, replicas, 'ramp', KEYS, token);
+      const moved: string[] = [];
+      for (const key of KEYS) {
+        const before = servedAtFirstStep.get(key);
+        const after = served.get(key);
+        // A key on the candidate stays there; the only change allowed is baseline → candidate.
+        if (before === 'ramp@2.0.0') expect(after, key).toBe('ramp@2.0.0');
+        if (before !== after) moved.push(`${before} → ${after}`);
+      }
+      expect(new Set(moved)).toEqual(new Set(['ramp@1.0.0 → ramp@2.0.0']));
+      const onCandidate = [...served.values()].filter((v) => v === 'ramp@2.0.0').length;
+      expect(onCandidate).toBeGreaterThan(KEYS.length * 0.35);
+      expect(onCandidate).toBeLessThan(KEYS.length * 0.65);
+    },
+    STEP_MS,
+  );
+
+  it(
     'rolls back an injected error-rate regression; the data planes then serve the baseline only',
     async () => {
       const done = await waitForRollout(rollouts.regress, (r) => r.state !== 'running', 'leaves running');
@@ -171,27 +203,6 @@ describe('rollouts with real control planes, data planes and traffic', () => {
 
       const served = await waitForServedRevision(fleet.database, replicas, 'regress', KEYS, token);
       expect(new Set(served.values())).toEqual(new Set(['regress@1.0.0']));
-    },
-    STEP_MS,
-  );
-
-  it(
-    'raises the ramp to 50 %: keys only move from baseline to candidate, as the data planes serve them',
-    async () => {
-      await waitForRollout(rollouts.ramp, (r) => r.currentStep >= 1, 'reaches step 50');
-      const served = await waitForServedRevision(fleet.database, replicas, 'ramp', KEYS, token);
-      const moved: string[] = [];
-      for (const key of KEYS) {
-        const before = servedAtFirstStep.get(key);
-        const after = served.get(key);
-        // A key on the candidate stays there; the only change allowed is baseline → candidate.
-        if (before === 'ramp@2.0.0') expect(after, key).toBe('ramp@2.0.0');
-        if (before !== after) moved.push(`${before} → ${after}`);
-      }
-      expect(new Set(moved)).toEqual(new Set(['ramp@1.0.0 → ramp@2.0.0']));
-      const onCandidate = [...served.values()].filter((v) => v === 'ramp@2.0.0').length;
-      expect(onCandidate).toBeGreaterThan(KEYS.length * 0.35);
-      expect(onCandidate).toBeLessThan(KEYS.length * 0.65);
     },
     STEP_MS,
   );
