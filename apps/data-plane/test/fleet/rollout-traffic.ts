@@ -111,3 +111,24 @@ export function sampleRolloutLeaders(database: Database, intervalMs = 200): Lead
     },
   };
 }
+
+/** A rollout's ticks in order, as stored. */
+export function rolloutTicks(database: Database, id: string) {
+  return database.db
+    .selectFrom('rollout_ticks')
+    .selectAll()
+    .where('rollout_id', '=', id)
+    .orderBy('id')
+    .execute();
+}
+
+/** How many audit rows of `action` the model has. */
+export async function auditCount(database: Database, model: string, action: string): Promise<number> {
+  const rows = await database.db
+    .selectFrom('audit_log')
+    .select('id')
+    .where('target', '=', model)
+    .where('action', '=', action)
+    .execute();
+  return rows.length;
+}
