@@ -51,6 +51,8 @@ export interface RegisterOptions {
   version?: string;
   /** CLI flags naming the artifact, e.g. `['--artifact-uri', uri, '--sha256', hex]`. */
   source?: string[];
+  /** The model's name; the manifest's by default (one demo file can back several test models). */
+  model?: string;
 }
 
 /** A control-plane process on its own database and Redis prefix, and data-plane processes beside it. */
@@ -64,6 +66,8 @@ export interface Fleet {
   /** A temp directory removed on close, for files the CLI reads. */
   workDir: string;
   startReplica(options: ReplicaOptions): Promise<ReplicaProcess>;
+  /** Another control-plane process on the same database and Redis prefix (stopped on close). */
+  startControlPlane(env?: Record<string, string>): Promise<ServerProcess>;
   /** Runs the CLI against the control plane with the admin token. */
   cli(args: string[]): Promise<CliResult>;
   /** Runs the CLI with `--json`, expects exit 0 and returns the parsed result. */
@@ -91,11 +95,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const workDir = await mkdtemp(join(tmpdir(), 'mp-fleet-'));
   const dataDirs: string[] = [];
   const database = await createDb({ kind: 'postgres', connectionString: testDb.connectionString });
-  const controlPlane = await startServer(
-    CONTROL_PLANE_MAIN,
-    'CONTROL_PLANE_PORT',
-    /control plane listening on/,
-    {
+  const startControlPlane = (env: Record<string, string> = {}) =>
+    startServer(CONTROL_PLANE_MAIN, 'CONTROL_PLANE_PORT', /control plane listening on/, {
       DATABASE_URL: testDb.connectionString,
       REDIS_URL: testRedisUrl(),
       MODELPLANE_PREFIX: prefix,
@@ -103,8 +104,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       LOG_LEVEL: 'warn',
       ...LOCAL_SERVING_ENV,
       ...options.controlPlaneEnv,
-    },
-  ).catch(async (error: unknown) => {
+      ...env,
+    });
+  const controlPlane = await startControlPlane().catch(async (error: unknown) => {
     await database.close();
     await testDb.drop();
     await rm(workDir, { recursive: true, force: true });
@@ -148,16 +150,17 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 
   const registered = new Set<string>();
   const register: Fleet['register'] = async (entry, options = {}) => {
-    if (!registered.has(entry.model)) {
-      await json(['models', 'create', entry.model]);
-      registered.add(entry.model);
+    const model = options.model ?? entry.model;
+    if (!registered.has(model)) {
+      await json(['models', 'create', model]);
+      registered.add(model);
     }
     const schemaPath = join(workDir, `${entry.model}-input-schema.json`);
     await writeFile(schemaPath, JSON.stringify(featureSchema(entry)));
     await json([
       'versions',
       'register',
-      `${entry.model}@${options.version ?? entry.version}`,
+      `${model}@${options.version ?? entry.version}`,
       ...(options.source ?? ['--file', entry.file]),
       '--input-schema',
       schemaPath,
@@ -172,6 +175,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     prefix,
     workDir,
     startReplica,
+    startControlPlane,
     cli,
     json,
     register,

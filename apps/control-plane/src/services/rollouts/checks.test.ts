@@ -93,6 +93,14 @@ describe('error-rate check', () => {
     expect(result.reason).toContain('ceiling');
   });
 
+  it('fails a candidate that errors on every request against an error-free baseline', () => {
+    // Both arms have zero variance here: without the pseudo-counts the interval is infinite.
+    const result = errorRateCheck(arm(1000, 0), arm(100, 100), defaults);
+    expect(result.verdict).toBe('FAIL');
+    expect(result.interval?.lower).toBeGreaterThan(0.5);
+    expect(errorRateCheck(arm(100, 100), arm(1000, 0), defaults).verdict).toBe('PASS');
+  });
+
   it('passes two error-free arms and is inconclusive with an empty arm', () => {
     expect(errorRateCheck(arm(500, 0), arm(50, 0), defaults).verdict).toBe('PASS');
     expect(errorRateCheck(arm(500, 0), arm(0, 0), defaults).verdict).toBe('INCONCLUSIVE');

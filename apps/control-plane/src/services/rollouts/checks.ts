@@ -83,13 +83,17 @@ export function errorRateCheck(
       reason: 'an arm has no requests',
     };
   }
-  const cmp = compareConversions(
-    { conversions: baseline.errors, units: baseline.requests },
-    { conversions: candidate.errors, units: candidate.requests },
-    { alpha },
-  );
-  const { estimate, sequential } = cmp.absolute;
-  // Both arms error-free gives zero variance and an infinite interval: nothing suggests harm.
+  const compare = (pseudo: number) =>
+    compareConversions(
+      { conversions: baseline.errors + pseudo, units: baseline.requests + 2 * pseudo },
+      { conversions: candidate.errors + pseudo, units: candidate.requests + 2 * pseudo },
+      { alpha },
+    ).absolute;
+  const { estimate, sequential: raw } = compare(0);
+  // An arm with no errors, or nothing but errors, has zero variance; with both arms so the interval is
+  // infinite and a candidate failing every request against a clean baseline would pass. Half a
+  // pseudo-error and half a pseudo-success per arm (Jeffreys) give such an interval its width.
+  const sequential = Number.isFinite(raw.lower) ? raw : compare(0.5).sequential;
   const interval = Number.isFinite(sequential.lower) ? sequential : null;
   const rate = candidate.errors / candidate.requests;
   if (ceiling !== undefined && rate > ceiling) {

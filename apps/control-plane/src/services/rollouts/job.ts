@@ -1,6 +1,6 @@
 import { claimLeaderRun, listDueRollouts } from '@modelplane/db';
 import type { Deps } from '../../deps.ts';
-import { tickRollout } from './tick.ts';
+import { applyEvaluation, evaluateRollout } from './tick.ts';
 
 /** How often the controller looks for due rollouts; each rollout ticks at its own interval. */
 export const ROLLOUT_POLL_MS = 1000;
@@ -18,7 +18,9 @@ export async function tickDueRollouts(deps: Deps, runnerId: string): Promise<num
   let ticked = 0;
   for (const row of await listDueRollouts(deps.db)) {
     try {
-      if ((await tickRollout(deps, row.id))?.applied) ticked += 1;
+      // The row as listed, not re-read: if another controller ticked it since (a pass that outlived
+      // its claim), its version has moved on and this tick changes nothing instead of ticking twice.
+      if (await applyEvaluation(deps, row, await evaluateRollout(deps, row))) ticked += 1;
     } catch (err) {
       // One broken rollout must not stop the others; the next pass retries it.
       deps.logger.warn({ err, rollout: row.id }, 'rollout tick failed');
