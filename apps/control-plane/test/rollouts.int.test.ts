@@ -1,10 +1,11 @@
 import { findRollout } from '@modelplane/db';
 import { decodeBucketMap } from '@modelplane/router';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickDueRollouts } from '../src/services/rollouts/job.ts';
-import { applyEvaluation, tickRollout } from '../src/services/rollouts/tick.ts';
+import { applyEvaluation, evaluateRollout, tickRollout } from '../src/services/rollouts/tick.ts';
 import { type Harness, seedModel, startControlPlane } from './harness.ts';
-import { databaseMinute, rolloutFixtures } from './rollout-fixtures.ts';
+import { databaseMinute, fastChecks, rolloutFixtures } from './rollout-fixtures.ts';
 
 type Fixtures = ReturnType<typeof rolloutFixtures>;
 
@@ -262,6 +263,26 @@ describe('rollouts', () => {
     await cp.deps.db.deleteFrom('leader_jobs').where('name', '=', 'rollout-ticks').execute();
     await tickDueRollouts(cp.deps, 'cp-a');
     expect(await ticksOf()).toBe(1);
+  });
+
+  it('leaves out the minutes replicas may not have flushed yet (rollupLagSeconds)', async () => {
+    const started = await startOn('lagged', [50, 100], {
+      checks: { ...fastChecks, rollupLagSeconds: 150 },
+    });
+    await stepStartedAt(started.id, 10);
+    const dbNow = async () => {
+      const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(cp.deps.db);
+      return new Date(rows[0]?.now ?? 0).getTime();
+    };
+    // The window ends at the last minute boundary at least 150 s ago: 3 minutes before the current
+    // minute began when it is less than 30 s old, 2 otherwise.
+    const expectedEnd = (now: number) => Math.floor((now - 150_000) / 60_000) * 60_000;
+    const before = await dbNow();
+    const row = await findRollout(cp.deps.db, started.id);
+    const evaluation = await evaluateRollout(cp.deps, row!);
+    const after = await dbNow();
+    expect([expectedEnd(before), expectedEnd(after)]).toContain(evaluation.windowEnd.getTime());
+    expect(evaluation.windowEnd.getTime()).toBeLessThanOrEqual(after - 150_000);
   });
 
   it('rejects bad input naming the field', async () => {

@@ -1190,6 +1190,7 @@ export type AppRouter = TRPCBuiltRouter<{
 						pThreshold?: number | undefined;
 					} | undefined;
 					warmupSeconds?: number | undefined;
+					rollupLagSeconds?: number | undefined;
 					failureLimit?: number | undefined;
 					errorLimit?: number | undefined;
 					maxStepDurationSeconds?: number | undefined;

@@ -74,6 +74,12 @@ export const RolloutChecksSchema = z
       .default({ pThreshold: 0.001 }),
     /** Seconds after a step's weight took effect before its traffic counts (replicas converging). */
     warmupSeconds: z.number().int().min(0).max(86_400).default(60),
+    /**
+     * How long after a rollup minute closes it may still be missing replicas' rows (they flush closed
+     * minutes every ROLLUP_FLUSH_MS, 10 s by default): a minute joins the window only this long after
+     * it ended, so no tick judges a half-flushed minute.
+     */
+    rollupLagSeconds: z.number().int().min(0).max(600).default(15),
     /** Consecutive ticks with a non-critical FAIL before rolling back. */
     failureLimit: z.number().int().min(1).max(100).default(3),
     /** Consecutive ticks with an ERROR before pausing. */

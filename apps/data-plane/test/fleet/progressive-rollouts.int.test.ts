@@ -93,7 +93,13 @@ interface StartOptions {
 
 /** Second-scale ticks; a 10 s warm-up keeps the probes below (sent right after a step) out of the windows. */
 function startArgs(model: Model, options: StartOptions = {}): string[] {
-  const checks = { warmupSeconds: 10, failureLimit: 2, latency: { dryRun: true }, ...options.checks };
+  const checks = {
+    warmupSeconds: 10,
+    rollupLagSeconds: 2,
+    failureLimit: 2,
+    latency: { dryRun: true },
+    ...options.checks,
+  };
   return [
     'rollouts',
     'start',

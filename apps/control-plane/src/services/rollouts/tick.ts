@@ -36,9 +36,10 @@ export interface Evaluation {
 const MINUTE = 60_000;
 
 /**
- * Evaluates a rollout on the window [step start + warm-up, now), in whole rollup minutes: the start
- * rounds up so no minute from before the step counts, the end rounds down so the minute still being
- * filled (and not yet flushed by replicas) is left out.
+ * Evaluates a rollout on the window [step start + warm-up, now − rollup lag), in whole rollup
+ * minutes: the start rounds up so no minute from before the step counts, the end rounds down so the
+ * minute still being filled, and one closed too recently for every replica to have flushed it, are
+ * left out.
  */
 export async function evaluateRollout(deps: Deps, row: RolloutRow): Promise<Evaluation> {
   const modelName = (await rolloutModelName(deps.db, row.model_id)) ?? '';
@@ -48,7 +49,8 @@ export async function evaluateRollout(deps: Deps, row: RolloutRow): Promise<Eval
   const stepStart = new Date(row.step_started_at);
   const warm = stepStart.getTime() + checksConfig.warmupSeconds * 1000;
   const windowStart = new Date(Math.ceil(warm / MINUTE) * MINUTE);
-  const windowEnd = new Date(Math.max(windowStart.getTime(), Math.floor(now.getTime() / MINUTE) * MINUTE));
+  const flushed = now.getTime() - checksConfig.rollupLagSeconds * 1000;
+  const windowEnd = new Date(Math.max(windowStart.getTime(), Math.floor(flushed / MINUTE) * MINUTE));
   const versions = await listVersions(deps.db, row.model_id);
   const label = (id: string) => versions.find((v) => v.id === id)?.version ?? id;
   const baselineLabel = label(row.baseline_version_id);
