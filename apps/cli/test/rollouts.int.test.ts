@@ -60,8 +60,22 @@ describe('modelplane rollouts', () => {
       /rollout/,
     );
 
+    const paused = await cp.cli(['rollouts', 'pause', started.id]);
+    expect(paused.code).toBe(0);
     const aborted = await cp.json<RolloutJson>(['rollouts', 'abort', started.id]);
     expect(aborted.state).toBe('aborted');
+
+    // The history shows operators' actions beside the controller's, newest first.
+    const history = await cp.cli(['rollouts', 'show', started.id]);
+    const events = history.stdout.slice(history.stdout.indexOf('events:'));
+    expect(events).toMatch(/abort[\s\S]*pause[\s\S]*start/);
+    expect(events).toContain('10% → 0%');
+    const json = await cp.json<{ events: { kind: string; actor: string }[] }>([
+      'rollouts',
+      'show',
+      started.id,
+    ]);
+    expect(json.events.map((e) => e.kind)).toEqual(['rollout.abort', 'rollout.pause', 'rollout.start']);
   });
 
   it('answers to `rollout` and `status`, and promotes now with a reason, naming it when missing', async () => {

@@ -1261,6 +1261,16 @@ export type AppRouter = TRPCBuiltRouter<{
 				minSamplesPerArm: number;
 				tickIntervalSeconds: number;
 				baseline: string;
+				events: {
+					at: string;
+					kind: string;
+					state: "event" | "firing" | "resolved";
+					fromWeight: number | null;
+					toWeight: number | null;
+					reason: string;
+					actor: string;
+					analysisSkipped: boolean;
+				}[];
 				stateReason: string | null;
 				currentStep: number;
 				currentWeight: number | null;

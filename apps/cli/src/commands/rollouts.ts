@@ -31,6 +31,15 @@ interface RolloutLike {
     reason: string;
     checks: unknown;
   }>;
+  events?: Array<{
+    at: string;
+    kind: string;
+    state: string;
+    fromWeight: number | null;
+    toWeight: number | null;
+    reason: string;
+    actor: string;
+  }>;
 }
 
 /** The ladder with the current step marked, the rollout's state, and the last tick's checks. */
@@ -76,6 +85,26 @@ function describeRollout(r: RolloutLike): string[] {
       ...table(
         ['AT', 'STEP', 'DECISION', 'REASON'],
         r.ticks.map((t) => [formatTime(t.at), `${t.weight}%`, t.decision, t.reason]),
+      ),
+    );
+  }
+  if (r.events && r.events.length > 0) {
+    const weights = (e: { fromWeight: number | null; toWeight: number | null }) =>
+      e.fromWeight === null || e.toWeight === null || e.fromWeight === e.toWeight
+        ? ''
+        : `${e.fromWeight}% → ${e.toWeight}%`;
+    lines.push(
+      '',
+      'events:',
+      ...table(
+        ['AT', 'EVENT', 'WEIGHT', 'BY', 'REASON'],
+        r.events.map((e) => [
+          formatTime(e.at),
+          e.state === 'event' ? e.kind : `${e.kind} ${e.state}`,
+          weights(e),
+          e.actor,
+          e.reason,
+        ]),
       ),
     );
   }

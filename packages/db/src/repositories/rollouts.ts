@@ -173,6 +173,18 @@ export async function previousRolloutTick(
 }
 
 /** The newest ticks first. */
+/** A rollout's lifecycle events (operators' actions included), newest first, from the webhook outbox. */
+export function listRolloutEvents(db: Executor, rolloutId: string, limit: number) {
+  return db
+    .selectFrom('alert_events')
+    .select(['id', 'kind', 'state', 'payload', 'created_at'])
+    .where('payload', 'is not', null)
+    .where(sql<boolean>`payload -> 'rollout' ->> 'id' = ${rolloutId}`)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 export async function listRolloutTicks(
   db: Executor,
   rolloutId: string,

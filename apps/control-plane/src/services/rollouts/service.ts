@@ -3,6 +3,7 @@ import {
   findActiveRollout,
   findRollout,
   insertRollout,
+  listRolloutEvents,
   listRollouts,
   listRolloutTicks,
   listVersions,
@@ -18,7 +19,7 @@ import { requireModel } from '../registry.ts';
 import { loadState } from '../traffic.ts';
 import { type RolloutEvent, recordRolloutEvent, webhookConfigured } from './events.ts';
 import { moveRolloutTraffic, StaleRolloutError } from './traffic-step.ts';
-import { type RolloutView, toRolloutView } from './view.ts';
+import { type RolloutView, toRolloutEventView, toRolloutView } from './view.ts';
 
 /**
  * Starts a rollout: validates the candidate against the model's active traffic, stores the rollout
@@ -84,13 +85,17 @@ export function startRollout(
   });
 }
 
-export async function getRollout(deps: Deps, id: string, tickLimit = 20): Promise<RolloutView> {
+/** A rollout with its recent ticks and lifecycle events (newest first). */
+export type RolloutDetail = RolloutView & { events: ReturnType<typeof toRolloutEventView>[] };
+
+export async function getRollout(deps: Deps, id: string, tickLimit = 20): Promise<RolloutDetail> {
   const row = await findRollout(deps.db, id);
   if (!row) throw new NotFoundError(`rollout ${id} not found`);
   const name = (await rolloutModelName(deps.db, row.model_id)) ?? row.model_id;
   const versions = await listVersions(deps.db, row.model_id);
   const ticks = await listRolloutTicks(deps.db, id, tickLimit);
-  return toRolloutView(name, row, versions, ticks);
+  const events = await listRolloutEvents(deps.db, id, tickLimit);
+  return { ...toRolloutView(name, row, versions, ticks), events: events.map(toRolloutEventView) };
 }
 
 export async function listRolloutViews(

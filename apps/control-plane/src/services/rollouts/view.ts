@@ -1,4 +1,4 @@
-import type { ModelVersionRow, RolloutRow, RolloutTickRow } from '@modelplane/db';
+import type { AlertEventRow, ModelVersionRow, RolloutRow, RolloutTickRow } from '@modelplane/db';
 
 /** A rollout as operators see it: versions by label, the step ladder, the latest ticks. */
 export function toRolloutView(
@@ -44,3 +44,22 @@ export function toRolloutView(
   };
 }
 export type RolloutView = ReturnType<typeof toRolloutView>;
+
+/**
+ * One lifecycle event of a rollout (start, step, pause, resume, approve, abort, rollback,
+ * promotion, promote-now, SRM alerts), operators' actions included, as the webhook carried it.
+ */
+export function toRolloutEventView(row: Pick<AlertEventRow, 'kind' | 'state' | 'payload' | 'created_at'>) {
+  const p = (row.payload ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  return {
+    at: new Date(row.created_at).toISOString(),
+    kind: row.kind,
+    state: row.state,
+    fromWeight: num(p.fromWeight),
+    toWeight: num(p.toWeight),
+    reason: typeof p.reason === 'string' ? p.reason : '',
+    actor: typeof p.actor === 'string' ? p.actor : '',
+    analysisSkipped: p.analysisSkipped === true,
+  };
+}
