@@ -52,6 +52,10 @@ try {
   console.log('waiting for the first minute of traffic to be reported…');
   const rps = page.locator('tbody[data-model="recs"] tr[data-version="1.0.0"] [data-field="rps"]');
   for (let i = 0; i < 120 && Number(await rps.textContent()) === 0; i++) await page.waitForTimeout(1000);
+  // A few minutes more, so the sparklines draw lines rather than single points.
+  const line = page.getByRole('img', { name: 'recs@1.0.0 requests/s, last hour' });
+  for (let i = 0; i < 240 && Number(await line.getAttribute('data-points')) < 3; i++)
+    await page.waitForTimeout(1000);
   await shoot(page, 'models');
 
   await page.getByRole('link', { name: 'recs', exact: true }).click();

@@ -32,6 +32,8 @@ export function Sparkline(props: {
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       data-points={values.length}
     >
+      {/* The hour's floor (zero), so a quiet or a one-point hour still reads as a span of time. */}
+      <line x1="1" x2={WIDTH - 1} y1={HEIGHT - 0.5} y2={HEIGHT - 0.5} stroke="var(--line)" strokeWidth="1" />
       {values.length > 1 && (
         <polyline points={coordinates} fill="none" stroke="currentColor" strokeWidth="1.5" />
       )}
