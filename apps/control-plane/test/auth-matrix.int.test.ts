@@ -100,6 +100,7 @@ const MATRIX: Record<string, { tier: Tier; call: Call }> = {
     call: (c) => c.rollouts.promoteNow.mutate({ model: 'no-such-model', reason: 'matrix' }),
   },
   'dashboard.overview': { tier: 'viewer', call: (c) => c.dashboard.overview.query() },
+  'dashboard.fleet': { tier: 'viewer', call: (c) => c.dashboard.fleet.query() },
 };
 
 const CALLERS = ['anonymous', 'revoked', 'predict', 'viewer', 'operator', 'admin'] as const;

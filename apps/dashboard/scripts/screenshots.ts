@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/browser.ts';
+import { sendConvertingTraffic } from '../test/feedback.ts';
 import { startStack, startTraffic } from '../test/stack.ts';
 
 const OUT = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
@@ -51,6 +52,10 @@ try {
   console.log('waiting for the first minute of traffic to be reported…');
   const rps = page.locator('tbody[data-model="recs"] tr[data-version="1.0.0"] [data-field="rps"]');
   for (let i = 0; i < 120 && Number(await rps.textContent()) === 0; i++) await page.waitForTimeout(1000);
+  // A few minutes more, so the sparklines draw lines rather than single points.
+  const line = page.getByRole('img', { name: 'recs@1.0.0 requests/s, last hour' });
+  for (let i = 0; i < 240 && Number(await line.getAttribute('data-points')) < 3; i++)
+    await page.waitForTimeout(1000);
   await shoot(page, 'models');
 
   await page.getByRole('link', { name: 'recs', exact: true }).click();
@@ -70,6 +75,18 @@ try {
   await viewer.locator('tr[data-version="2.0.0"]').first().waitFor();
   await viewer.locator('table.audit').waitFor();
   await shoot(viewer, 'model-detail-viewer');
+
+  // Outcomes for some predictions, so the compare screen has conversions and lifts to show.
+  await sendConvertingTraffic(stack, 600);
+  const compare = await signIn(stack.adminToken);
+  await compare.goto(`${stack.controlPlaneUrl}/ui/compare/recs`);
+  const outcome = compare.locator('tr[data-version="2.0.0"] [data-field="absolute-lift"]');
+  for (let i = 0; i < 60 && (await outcome.count()) === 0; i++) await compare.waitForTimeout(1000);
+  await shoot(compare, 'compare');
+
+  await compare.goto(`${stack.controlPlaneUrl}/ui/fleet`);
+  await compare.locator('section[data-replica] tr[data-model="recs"]').waitFor();
+  await shoot(compare, 'fleet');
 
   const narrow = await signIn(stack.adminToken, 420);
   await shoot(narrow, 'models-narrow');

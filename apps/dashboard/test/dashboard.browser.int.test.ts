@@ -6,6 +6,7 @@ import { createTestDatabase, stopAllProcesses, type TestDatabase } from '@modelp
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
+import { insightScreenCases } from './insight-screens.cases.ts';
 import { eventuallyText } from './page-helpers.ts';
 import { type Stack, servedShares, startStack, startTraffic } from './stack.ts';
 
@@ -171,6 +172,8 @@ describe('the dashboard as a viewer', () => {
     await page.context().close();
   });
 });
+
+insightScreenCases({ stack: () => stack, signIn: signedInPage });
 
 describe('sessions', () => {
   it('returns to sign-in when the session expires', async () => {

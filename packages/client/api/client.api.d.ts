@@ -1593,9 +1593,39 @@ export type AppRouter = TRPCBuiltRouter<{
 						errorRate: number | null;
 						requestsPerSecond: number;
 						p99Ms: number | null;
+						series: {
+							minute: string;
+							errorRate: number | null;
+							requestsPerSecond: number;
+							p99Ms: number | null;
+						}[];
 					}[];
+					firingAlerts: number;
+					activeRollouts: number;
 				}[];
 				windowSeconds: number;
+				seriesSeconds: number;
+			};
+			meta: object;
+		}>;
+		fleet: TRPCQueryProcedure<{
+			input: void;
+			output: {
+				replicas: {
+					hostname: string;
+					models: {
+						state: "failed" | "in-sync" | "pending" | "stale";
+						model: string;
+						reason: string | null;
+						activeRevision: number | null;
+						appliedRevision: number | null;
+						loadErrors: Record<string, string>;
+					}[];
+					replicaId: string;
+					lastSeenAt: string;
+					lastError: string | null;
+					heartbeatAgeSeconds: number;
+				}[];
 			};
 			meta: object;
 		}>;

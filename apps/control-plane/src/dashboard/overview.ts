@@ -3,6 +3,8 @@ import {
   listActiveRevisions,
   listAllVersionLabels,
   listLiveHeartbeats,
+  listMinuteRollups,
+  listModelBadges,
   listModels,
 } from '@modelplane/db';
 import type { Revision } from '@modelplane/schemas';
@@ -10,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import { serving } from '../services/monitoring/compare.ts';
 import { replicaStatusesOf } from '../services/replicas.ts';
 import { toRevision } from '../services/revision-view.ts';
+import { minuteSeries, SERIES_WINDOW_MS, type SeriesPoint } from './series.ts';
 
 /** The window the overview's live numbers cover. */
 export const OVERVIEW_WINDOW_MS = 5 * 60_000;
@@ -28,6 +31,8 @@ export interface OverviewVersion {
   requestsPerSecond: number;
   errorRate: number | null;
   p99Ms: number | null;
+  /** Per closed minute over the last hour, for the sparklines. */
+  series: SeriesPoint[];
 }
 
 /** One model's row on the models screen. */
@@ -37,31 +42,41 @@ export interface OverviewModel {
   revision: Revision | null;
   versions: OverviewVersion[];
   replicas: { inSync: number; total: number };
+  /** Alert rules firing now and rollouts under way (running, waiting for approval or paused). */
+  firingAlerts: number;
+  activeRollouts: number;
 }
 
 /**
  * Every model's split, versions, replica sync and live numbers, for the dashboard's models screen.
  * A fixed number of queries whatever the number of models (models, versions, active revisions,
- * heartbeats, two for the rollups), so polling it costs the same for 3 models or 300.
+ * heartbeats, two for the rollups, one for the hour's per-minute rows, one for the badges), so polling it costs the same for 3 models or 300.
  */
-export async function fleetOverview(deps: Deps): Promise<{ windowSeconds: number; models: OverviewModel[] }> {
+export async function fleetOverview(
+  deps: Deps,
+): Promise<{ windowSeconds: number; seriesSeconds: number; models: OverviewModel[] }> {
   const { db } = deps;
-  const [models, versions, revisions, live, rollups] = await Promise.all([
+  const [models, versions, revisions, live, rollups, minuteRows, badges] = await Promise.all([
     listModels(db),
     listAllVersionLabels(db),
     listActiveRevisions(db),
     listLiveHeartbeats(db, deps.config.REPLICA_LIVE_WINDOW_MS),
     fleetRollupsByModel(db, OVERVIEW_WINDOW_MS),
+    listMinuteRollups(db, SERIES_WINDOW_MS),
+    listModelBadges(db),
   ]);
   const windowSeconds = OVERVIEW_WINDOW_MS / 1000;
+  const series = minuteSeries(minuteRows);
   return {
     windowSeconds,
+    seriesSeconds: SERIES_WINDOW_MS / 1000,
     models: models.map((model) => {
       const own = versions.filter((v) => v.model_id === model.id);
       const active = revisions.find((r) => r.model_id === model.id) ?? null;
       const revision = active ? toRevision(model.name, active, own) : null;
       const replicas = replicaStatusesOf(deps, live, model, active, own);
       const stats = rollups.get(model.name) ?? [];
+      const badge = badges.find((b) => b.model === model.name);
       return {
         model: model.name,
         description: model.description,
@@ -77,12 +92,15 @@ export async function fleetOverview(deps: Deps): Promise<{ windowSeconds: number
             requestsPerSecond: numbers.requests / windowSeconds,
             errorRate: numbers.errorRate,
             p99Ms: numbers.latencyMs?.p99 ?? null,
+            series: series.get(`${model.name}@${v.version}`) ?? [],
           };
         }),
         replicas: {
           inSync: replicas.filter((r) => r.state === 'in-sync').length,
           total: replicas.length,
         },
+        firingAlerts: badge?.firingAlerts ?? 0,
+        activeRollouts: badge?.activeRollouts ?? 0,
       };
     }),
   };

@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../lib/session.ts';
+import { ComparePicker, CompareScreen } from './compare/index.tsx';
+import { FleetScreen } from './fleet/index.tsx';
 import { ModelDetailScreen } from './model-detail/index.tsx';
 import { ModelsScreen } from './models.tsx';
 
@@ -20,6 +22,9 @@ export const SCREENS: readonly Screen[] = [
     path: /^\/models\/([^/]+)\/?$/,
     render: ([model = ''], session) => <ModelDetailScreen key={model} model={model} session={session} />,
   },
+  { path: /^\/compare\/?$/, render: () => <ComparePicker />, nav: { label: 'Compare', href: '/compare' } },
+  { path: /^\/compare\/([^/]+)\/?$/, render: ([model = '']) => <CompareScreen key={model} model={model} /> },
+  { path: /^\/fleet\/?$/, render: () => <FleetScreen />, nav: { label: 'Fleet', href: '/fleet' } },
 ];
 
 /** The screen for a path and its decoded parameters, or null (the shell shows "not found"). */

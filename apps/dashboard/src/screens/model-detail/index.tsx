@@ -31,6 +31,17 @@ export function ModelDetailScreen({ model, session }: { model: string; session: 
         </a>
       </p>
       <h1 id="model-title">{model}</h1>
+      <p>
+        <a
+          href={`/ui/compare/${encodeURIComponent(model)}`}
+          onClick={(event) => {
+            event.preventDefault();
+            navigate(`/compare/${encodeURIComponent(model)}`);
+          }}
+        >
+          Compare its versions →
+        </a>
+      </p>
       <ErrorBanner error={traffic.error} />
       {traffic.data && (
         <>
