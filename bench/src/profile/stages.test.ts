@@ -64,7 +64,9 @@ describe('stageTimes on a real profile of a bundled program', () => {
     const all = stageTimes(profile, { url: pathToFileURL(outfile).href, app: 'demo', lookup });
     const hot = all.byStage.get('demo hot/') ?? 0;
     expect(hot).toBeGreaterThan(300_000);
-    expect(hot).toBeGreaterThan(0.6 * all.busyUs);
+    // The largest stage, whatever start-up (module loading, compiling) cost on a busy machine.
+    const others = [...all.byStage].filter(([stage]) => stage !== 'demo hot/').map(([, us]) => us);
+    expect(hot).toBeGreaterThan(Math.max(...others));
 
     // A window before the program started holds nothing.
     const before = stageTimes(
