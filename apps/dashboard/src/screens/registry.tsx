@@ -1,7 +1,9 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../lib/session.ts';
+import { AlertsScreen } from './alerts/index.tsx';
 import { ModelDetailScreen } from './model-detail/index.tsx';
 import { ModelsScreen } from './models.tsx';
+import { RolloutsScreen } from './rollouts/index.tsx';
 
 /** A screen: the paths it answers (below /ui), how it renders, and its entry in the top navigation. */
 export interface Screen {
@@ -19,6 +21,16 @@ export const SCREENS: readonly Screen[] = [
   {
     path: /^\/models\/([^/]+)\/?$/,
     render: ([model = ''], session) => <ModelDetailScreen key={model} model={model} session={session} />,
+  },
+  {
+    path: /^\/rollouts(?:\/([^/]+))?\/?$/,
+    render: ([id = ''], session) => <RolloutsScreen id={id} session={session} />,
+    nav: { label: 'Rollouts', href: '/rollouts' },
+  },
+  {
+    path: /^\/alerts\/?$/,
+    render: (_, session) => <AlertsScreen session={session} />,
+    nav: { label: 'Alerts', href: '/alerts' },
   },
 ];
 
