@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/browser.ts';
 import { startStack, startTraffic } from '../test/stack.ts';
+import { shootRolloutsAndAlerts } from './screenshots-rollouts.ts';
 
 const OUT = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 
@@ -73,6 +74,8 @@ try {
 
   const narrow = await signIn(stack.adminToken, 420);
   await shoot(narrow, 'models-narrow');
+
+  await shootRolloutsAndAlerts(stack, page, viewer, shoot);
 } finally {
   await browser.close();
   await stopTraffic();
