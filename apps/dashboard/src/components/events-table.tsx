@@ -34,7 +34,7 @@ export function EventsTable({ events, label }: { events: AlertEvent[]; label: st
                 <span className={`badge badge-alert-${e.state}`}>{e.state}</span>
               </td>
               <td>{e.kind}</td>
-              <td className="wrap">{e.message}</td>
+              <td className="message">{e.message}</td>
               <td>
                 {DELIVERY[e.delivery]}
                 {e.attempts > 0 && <span className="muted"> ({e.attempts} attempts)</span>}

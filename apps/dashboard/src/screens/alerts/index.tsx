@@ -6,7 +6,7 @@ import { live } from '../../lib/polling.ts';
 import { canAct, type Session } from '../../lib/session.ts';
 import { useTRPC } from '../../lib/trpc.ts';
 import { RulesPanel } from './rules-panel.tsx';
-import { describeThreshold, KINDS } from './types.ts';
+import { describeThreshold, describeValue, KINDS } from './types.ts';
 
 /** What is firing, every rule (edited by operators), and the event outbox with webhook delivery. */
 export function AlertsScreen({ session }: { session: Session }) {
@@ -30,7 +30,7 @@ export function AlertsScreen({ session }: { session: Session }) {
                 {data.firing.map((r) => (
                   <li key={`${r.model}/${r.kind}`}>
                     <strong>{r.model}</strong>: {KINDS[r.kind].label} {describeThreshold(r)}
-                    {r.lastValue !== null && ` (now ${Number(r.lastValue.toPrecision(4))})`}
+                    {r.lastValue !== null && ` (now ${describeValue(r.kind, r.lastValue)})`}
                     {r.stateChangedAt && <span className="muted"> since {dateTime(r.stateChangedAt)}</span>}
                   </li>
                 ))}

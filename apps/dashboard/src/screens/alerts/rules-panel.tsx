@@ -5,7 +5,7 @@ import { ErrorBanner } from '../../components/error-banner.tsx';
 import { dateTime } from '../../lib/format.ts';
 import { useTRPC } from '../../lib/trpc.ts';
 import { RuleForm } from './rule-form.tsx';
-import { type AlertRule, describeThreshold, KINDS } from './types.ts';
+import { type AlertRule, describeThreshold, describeValue, KINDS } from './types.ts';
 
 const ruleKey = (r: AlertRule) => `${r.model}/${r.kind}`;
 
@@ -62,7 +62,7 @@ export function RulesPanel({ rules, operator }: { rules: AlertRule[]; operator: 
                     <span className={`badge badge-alert-${r.state}`}>{r.state}</span>
                     {r.stateChangedAt && <span className="muted"> since {dateTime(r.stateChangedAt)}</span>}
                   </td>
-                  <td className="num">{r.lastValue === null ? '—' : Number(r.lastValue.toPrecision(4))}</td>
+                  <td className="num">{describeValue(r.kind, r.lastValue)}</td>
                   <td>{r.createdBy}</td>
                   {operator && (
                     <td>

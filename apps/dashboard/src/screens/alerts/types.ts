@@ -26,3 +26,15 @@ export function describeThreshold(rule: Pick<AlertRule, 'kind' | 'threshold'>): 
       return `${rule.threshold} s`;
   }
 }
+
+/** A rule's reading in its kind's unit (a rate as a percentage). */
+export function describeValue(kind: AlertKind, value: number | null): string {
+  if (value === null) return '—';
+  if (kind === 'error_rate') return `${Number((value * 100).toFixed(4))} %`;
+  const rounded = Number(value.toPrecision(4));
+  return kind === 'p99_latency'
+    ? `${rounded} ms`
+    : kind === 'replica_stale'
+      ? `${rounded} s`
+      : String(rounded);
+}

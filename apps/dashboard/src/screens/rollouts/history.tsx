@@ -22,7 +22,7 @@ export function TickHistory({ ticks }: { ticks: Tick[] }) {
               <td>{dateTime(t.at)}</td>
               <td className="num">{t.weight} %</td>
               <td>{t.decision}</td>
-              <td className="wrap">{t.reason}</td>
+              <td className="message">{t.reason}</td>
               <td>{t.state}</td>
             </tr>
           ))}
