@@ -8,6 +8,7 @@ export async function shootRolloutsAndAlerts(
   operator: Page,
   viewer: Page,
   shoot: (page: Page, name: string) => Promise<void>,
+  shotPath: (name: string) => string,
 ): Promise<void> {
   const client = createControlPlaneClient({ url: stack.controlPlaneUrl, token: stack.adminToken });
   // A fast-firing rule (any p99 above 1 µs) and a slower one that stays quiet, so both states show.
@@ -37,7 +38,8 @@ export async function shootRolloutsAndAlerts(
   await shoot(operator, 'rollout');
   await operator.getByRole('button', { name: 'Pause…' }).click();
   await operator.getByRole('dialog').waitFor();
-  await shoot(operator, 'rollout-confirm');
+  // The viewport only: a full-page shot of a modal cuts its backdrop off below the fold.
+  await operator.screenshot({ path: shotPath('rollout-confirm') });
   await operator.getByRole('dialog').getByRole('button', { name: 'Pause', exact: true }).click();
   await operator.getByTestId('rollout-state').getByText('paused').waitFor();
 

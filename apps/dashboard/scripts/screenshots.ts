@@ -75,7 +75,7 @@ try {
   const narrow = await signIn(stack.adminToken, 420);
   await shoot(narrow, 'models-narrow');
 
-  await shootRolloutsAndAlerts(stack, page, viewer, shoot);
+  await shootRolloutsAndAlerts(stack, page, viewer, shoot, (name) => join(OUT, `dashboard-${name}.png`));
 } finally {
   await browser.close();
   await stopTraffic();
