@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/browser.ts';
 import { sendConvertingTraffic } from '../test/feedback.ts';
 import { startStack, startTraffic } from '../test/stack.ts';
+import { shootRolloutsAndAlerts } from './screenshots-rollouts.ts';
 
 const OUT = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
 
@@ -90,6 +91,8 @@ try {
 
   const narrow = await signIn(stack.adminToken, 420);
   await shoot(narrow, 'models-narrow');
+
+  await shootRolloutsAndAlerts(stack, page, viewer, shoot, (name) => join(OUT, `dashboard-${name}.png`));
 } finally {
   await browser.close();
   await stopTraffic();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
 import { insightScreenCases } from './insight-screens.cases.ts';
 import { eventuallyText } from './page-helpers.ts';
+import { createToken as createTokenFor, signedInPage as signedInPageFor } from './sign-in.ts';
 import { type Stack, servedShares, startStack, startTraffic } from './stack.ts';
 
 // The dashboard in a real browser against a real control plane and data plane with traffic flowing.
@@ -38,17 +39,6 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-/** A token made the way an admin makes one (tokens.create over tRPC with the admin token). */
-async function createToken(name: string, role: string): Promise<{ id: string; token: string }> {
-  const response = await fetch(`${stack.controlPlaneUrl}/trpc/tokens.create`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, role }),
-  });
-  const body = (await response.json()) as { result: { data: { id: string; token: string } } };
-  return body.result.data;
-}
-
 async function revokeToken(id: string): Promise<void> {
   const response = await fetch(`${stack.controlPlaneUrl}/trpc/tokens.revoke`, {
     method: 'POST',
@@ -58,15 +48,8 @@ async function revokeToken(id: string): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-async function signedInPage(token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${stack.controlPlaneUrl}/ui/`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Models' }).waitFor();
-  return page;
-}
+const signedInPage = (token: string) => signedInPageFor(browser, stack, token);
+const createToken = (name: string, role: string) => createTokenFor(stack, name, role);
 
 const versionRow = (page: Page, model: string, version: string) =>
   page.locator(`tbody[data-model="${model}"] tr[data-version="${version}"]`);

@@ -128,6 +128,10 @@ export async function applyEvaluation(deps: Deps, row: RolloutRow, ev: Evaluatio
   try {
     if (decision === 'hold') {
       await deps.db.transaction().execute(async (tx) => {
+        // Operators' actions lock the model and then read the rollout: taking the same lock first
+        // makes a hold wait for them (and lose, stale) instead of bumping `version` under them,
+        // which would refuse their pause or abort as "changed by someone else" on every tick.
+        await lockModelByName(tx, ev.modelName);
         if (!(await updateRolloutIfVersion(tx, row.id, row.version, counters)))
           throw new StaleRolloutError(row.id);
         await recordTick(tx, notify, ev.modelName, row, tick(row.state), ROLLOUT_CONTROLLER.actor);
