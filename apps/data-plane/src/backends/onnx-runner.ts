@@ -1,5 +1,6 @@
 import type { WarmupRequest } from '@modelplane/schemas';
 import * as ort from 'onnxruntime-node';
+import type { AbortLike } from '../deadline-clock.ts';
 import { readVerifiedArtifact } from './artifact-cache.ts';
 import { SessionCreateError } from './load-failure.ts';
 import { findExternalTensor } from './onnx-external-data.ts';
@@ -158,7 +159,7 @@ function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOpt
 }
 
 /** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortLike | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
