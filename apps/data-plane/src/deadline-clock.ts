@@ -25,6 +25,11 @@ export class Expiry implements AbortLike {
     this.at = at;
   }
 
+  /** As InferOptions' `deadlineAt`: an Expiry is passed to runners as their options. */
+  get deadlineAt(): number {
+    return this.at;
+  }
+
   get aborted(): boolean {
     return this.#aborted;
   }

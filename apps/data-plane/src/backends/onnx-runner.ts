@@ -5,7 +5,7 @@ import { readVerifiedArtifact } from './artifact-cache.ts';
 import { SessionCreateError } from './load-failure.ts';
 import { findExternalTensor } from './onnx-external-data.ts';
 import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs } from './onnx-tensors.ts';
-import type { ModelRunner, Tensor, TensorMeta } from './types.ts';
+import type { InferOptions, ModelRunner, Tensor, TensorMeta } from './types.ts';
 import { warmUp } from './warmup.ts';
 
 /** What {@link OnnxRunner.load} needs: a verified local artifact and how to run it. */
@@ -96,9 +96,9 @@ export class OnnxRunner implements ModelRunner {
    * dispatched, the run cannot be interrupted, so the promise settles when it ends (the caller may
    * stop waiting sooner, but whatever counts concurrency must wait for this).
    */
-  async infer(inputs: readonly Tensor[], options: { signal?: AbortSignal } = {}): Promise<Tensor[]> {
+  async infer(inputs: readonly Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
     if (this.closing) throw new RunnerClosedError(this.ref);
-    if (options.signal?.aborted) throw new RunSkippedError(this.ref);
+    if (options.aborted ?? options.signal?.aborted) throw new RunSkippedError(this.ref);
     validateInputs(inputs, this.inputs);
     const feeds: Record<string, ort.Tensor> = {};
     for (const tensor of inputs) feeds[tensor.name] = toOrtTensor(tensor);

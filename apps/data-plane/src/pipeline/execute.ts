@@ -1,7 +1,7 @@
 import { DomainError } from '@modelplane/schemas';
 import type { FastifyBaseLogger } from 'fastify';
 import { Batcher, batcherFor } from '../backends/batcher.ts';
-import { OnnxRunner, RunSkippedError, untilAborted } from '../backends/onnx-runner.ts';
+import { RunSkippedError, untilAborted } from '../backends/onnx-runner.ts';
 import type { BackendStats } from '../backends/stats.ts';
 import type { ModelRunner, Tensor } from '../backends/types.ts';
 import { type Expiry, watchDeadline } from '../deadline-clock.ts';
@@ -109,13 +109,10 @@ function execute(
       { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
       { signal: expiry.signal, deadlineAt },
     );
-  } else if (runner instanceof OnnxRunner) {
-    // An in-process run dispatches within this call, so the only use of its signal (skip when
-    // already aborted) is answered by the clock now: no AbortSignal is made.
-    running = expiry.aborted ? Promise.reject(new RunSkippedError(version.ref)) : runner.infer(inputs);
   } else {
-    // Remote calls and worker threads wait before dispatch or abandon the call: they get a signal.
-    running = runner.infer(inputs, { signal: expiry.signal, deadlineAt });
+    // The expiry is the call's options: in-process runners read `aborted`, remote ones `signal`,
+    // so an AbortSignal is made only for a call that waits on one.
+    running = runner.infer(inputs, expiry);
   }
   // Remote backends time each HTTP attempt themselves; in-process runs are timed here.
   if (!stats || version.backend.kind !== 'onnx') return running;
