@@ -20,6 +20,8 @@ export class Expiry implements AbortLike {
   #listeners: (() => void)[] | null = null;
   #controller: AbortController | null = null;
   readonly at: number;
+  /** As InferOptions' `inputsChecked`: the pipeline runs only inputs its validate stage decoded. */
+  readonly inputsChecked = true;
 
   constructor(at: number) {
     this.at = at;

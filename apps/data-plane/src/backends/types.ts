@@ -35,6 +35,11 @@ export interface InferOptions {
   signal?: AbortSignal;
   /** True once the deadline passed (when given: else read `signal.aborted`). */
   readonly aborted?: boolean;
+  /**
+   * True when the caller already checked the inputs against this runner's signature (the pipeline's
+   * validate stage): the runner skips its own check. Warm-up and direct callers leave it unset.
+   */
+  readonly inputsChecked?: boolean;
   /** performance.now() at which the request's deadline expires. */
   deadlineAt?: number;
 }
