@@ -6,6 +6,7 @@ import { HitMemo } from './cache/hit-memo.ts';
 import type { PredictionCache } from './cache/prediction-cache.ts';
 import { registerCacheAndValidation } from './cache/register.ts';
 import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
+import type { RequestTracker } from './overload/lifecycle.ts';
 import type { ExecutionDeps } from './pipeline/execute.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
 import { callerRequestId } from './routes/context.ts';
@@ -44,6 +45,8 @@ export interface AppDeps {
   guard?: { check(): Problem | null };
   /** True once shutdown has begun: readiness turns 503 while predictions are still served. */
   isDraining?: () => boolean;
+  /** Counts requests in flight for graceful shutdown (overload/lifecycle.ts), from the app's onRequest hook. */
+  tracker?: RequestTracker;
   /** Metrics, prediction log, rollups and feedback; metrics only (no database) when omitted. */
   telemetry?: Telemetry;
   /** The prediction cache (closed with the app); in-process only, 64 MiB, when omitted. */
@@ -89,7 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('snapshot', null);
   app.decorateRequest('prediction', null);
   app.decorateRequest('clientRequestId', null);
+  const tracker = deps.tracker;
   app.addHook('onRequest', (request, reply, done) => {
+    tracker?.track(reply.raw);
     request.snapshot = deps.routing.snapshot();
     reply.header('x-request-id', request.id);
     const own = callerRequestId(request.headers['x-request-id']);
@@ -102,7 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const telemetry = deps.telemetry ?? createTelemetry({ replicaId: 'local', routing: deps.routing });
-  registerTelemetry(app, telemetry);
+  const outputs = registerTelemetry(app, telemetry);
   deps.quotas?.register(telemetry.registry);
 
   await app.register(healthRoutes, {
@@ -114,21 +119,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(async (models) => {
     const guard = deps.guard;
-    // Shedding comes first and costs no parsing; only predictions (POST) are shed, so health and
-    // per-model readiness and metadata keep answering.
-    if (guard) {
-      // Callback style: an async hook would cost every request a promise.
+    const auth = deps.predictAuth ? predictAuthHook(deps.quotas) : null;
+    // One hook (each hook costs every request a step of Fastify's hook runner). Shedding comes
+    // first and costs no parsing; only predictions (POST) are shed, so health and per-model
+    // readiness and metadata keep answering. Callback style: an async hook would cost a promise.
+    if (guard || auth) {
       models.addHook('onRequest', (request, reply, done) => {
-        const problem = request.method === 'POST' ? guard.check() : null;
+        const problem = guard && request.method === 'POST' ? guard.check() : null;
         if (problem) sendProblem(request, reply, problem);
+        else if (auth) auth(request, reply, done);
         else done();
       });
     }
-    if (deps.predictAuth) models.addHook('onRequest', predictAuthHook(deps.quotas));
     const pipeline = { backends: deps.backends, loadWaitMs, execution: deps.execution, validation, cache };
     const hits = new HitMemo(cache);
-    await models.register(predictRoutes, { pipeline, hits });
-    await models.register(oipModelRoutes, { pipeline, hits });
+    await models.register(predictRoutes, { pipeline, hits, ...(outputs && { outputs }) });
+    await models.register(oipModelRoutes, { pipeline, hits, ...(outputs && { outputs }) });
     await models.register(feedbackRoutes, { feedback: telemetry.feedback });
   });
   return app;

@@ -1,5 +1,5 @@
 import { hashToken } from '@modelplane/db';
-import type { onRequestHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from './errors.ts';
 import { NOT_LOADED } from './pipeline/target.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
@@ -39,12 +39,15 @@ export function isLiveToken(snapshot: RoutingSnapshot, token: string): boolean {
   return liveTokenHash(snapshot, token) !== null;
 }
 
+/** A check run from the models' onRequest hook: answers the request itself, or calls `done`. */
+export type PredictGate = (request: FastifyRequest, reply: FastifyReply, done: () => void) => void;
+
 /**
  * Requires a live predict token, then charges the token's quota when it has one (429 with
  * Retry-After when it is spent). Hashes are compared against the request's snapshot, so a
  * revocation or a new quota takes effect as soon as the routing state reloads its token set.
  */
-export function predictAuthHook(quotas?: TokenQuotas): onRequestHookHandler {
+export function predictAuthHook(quotas?: TokenQuotas): PredictGate {
   let lastQuotas: ReadonlyMap<string, unknown> | null = null;
   return (request, reply, done) => {
     const snapshot = request.snapshot;

@@ -10,7 +10,7 @@ import { BackendStats } from './backends/stats.ts';
 import type { BackendManager } from './backends/types.ts';
 import { type CacheSettings, createPredictionCache } from './cache/config.ts';
 import { Admission } from './overload/admission.ts';
-import { attachLifecycle, type Lifecycle } from './overload/lifecycle.ts';
+import { createLifecycle, type Lifecycle } from './overload/lifecycle.ts';
 import { LoadGuard } from './overload/load-guard.ts';
 import { watchFleetSize } from './quota/fleet-size.ts';
 import { TokenQuotas } from './quota/token-quotas.ts';
@@ -91,7 +91,6 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     stats,
   });
   const guard = new LoadGuard(serving.guard ?? {}, stats);
-  let lifecycle: Lifecycle | null = null;
   const routing = new RoutingState({
     db: options.db,
     bus: options.bus,
@@ -121,6 +120,7 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
     liveWindowMs: 3 * heartbeatIntervalMs,
     onCount: (count) => quotas.setReplicas(count),
   });
+  const lifecycle = createLifecycle({ ...serving.shutdown, logger: options.logger });
   const app = await buildApp({
     routing,
     backends,
@@ -135,12 +135,13 @@ export async function createDataPlane(options: DataPlaneOptions): Promise<DataPl
       stats,
     },
     guard,
-    isDraining: () => lifecycle?.draining ?? false,
+    isDraining: () => lifecycle.draining,
+    tracker: lifecycle,
     telemetry,
     cache,
     ...(options.limits && { limits: options.limits }),
   });
-  lifecycle = attachLifecycle(app, { ...serving.shutdown, logger: options.logger });
+  lifecycle.bind(app);
   // Buffered log rows and feedback are written once the last request is done, before the pools close.
   lifecycle.onShutdown(() => telemetry.close());
   guard.start();

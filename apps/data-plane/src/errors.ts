@@ -57,17 +57,32 @@ function isOipUrl(url: string): boolean {
 }
 
 /** Writes `problem` in the shape the request's protocol expects, with its status and Retry-After. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: Problem,
+  keep?: (body: string) => void,
+): FastifyReply {
   reply.code(STATUS_BY_CODE[problem.code]);
   if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
-  if (isOipUrl(request.url)) return reply.send({ error: `${problem.code}: ${problem.message}` });
+  const body = problemBody(request, problem);
+  if (!keep) return reply.send(body);
+  // The caller keeps the body (a logged payload): serialized here, as Fastify would have.
+  const text = JSON.stringify(body);
+  keep(text);
+  reply.type('application/json; charset=utf-8');
+  return reply.send(text);
+}
+
+function problemBody(request: FastifyRequest, problem: Problem): object {
+  if (isOipUrl(request.url)) return { error: `${problem.code}: ${problem.message}` };
   const error: Record<string, unknown> = {
     code: problem.code,
     message: problem.message,
     requestId: request.id,
   };
   if (problem.details !== undefined) error.details = problem.details;
-  return reply.send({ error });
+  return { error };
 }
 
 /** Translates anything thrown on a request into a Problem; unknown errors become a generic 500. */

@@ -1,10 +1,11 @@
 import type { WarmupRequest } from '@modelplane/schemas';
 import * as ort from 'onnxruntime-node';
+import type { AbortLike } from '../deadline-clock.ts';
 import { readVerifiedArtifact } from './artifact-cache.ts';
 import { SessionCreateError } from './load-failure.ts';
 import { findExternalTensor } from './onnx-external-data.ts';
 import { fromOrtTensor, toOrtTensor, toTensorMeta, validateInputs } from './onnx-tensors.ts';
-import type { ModelRunner, Tensor, TensorMeta } from './types.ts';
+import type { InferOptions, ModelRunner, Tensor, TensorMeta } from './types.ts';
 import { warmUp } from './warmup.ts';
 
 /** What {@link OnnxRunner.load} needs: a verified local artifact and how to run it. */
@@ -95,10 +96,10 @@ export class OnnxRunner implements ModelRunner {
    * dispatched, the run cannot be interrupted, so the promise settles when it ends (the caller may
    * stop waiting sooner, but whatever counts concurrency must wait for this).
    */
-  async infer(inputs: readonly Tensor[], options: { signal?: AbortSignal } = {}): Promise<Tensor[]> {
+  async infer(inputs: readonly Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
     if (this.closing) throw new RunnerClosedError(this.ref);
-    if (options.signal?.aborted) throw new RunSkippedError(this.ref);
-    validateInputs(inputs, this.inputs);
+    if (options.aborted ?? options.signal?.aborted) throw new RunSkippedError(this.ref);
+    if (!options.inputsChecked) validateInputs(inputs, this.inputs);
     const feeds: Record<string, ort.Tensor> = {};
     for (const tensor of inputs) feeds[tensor.name] = toOrtTensor(tensor);
     const run = this.session.run(feeds);
@@ -158,7 +159,7 @@ function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOpt
 }
 
 /** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortLike | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -26,9 +26,20 @@ export interface Tensor {
   data: number[] | boolean[] | string[];
 }
 
-/** Per-call options: `signal` is the request's deadline; remote runners send `deadlineAt` on. */
+/**
+ * Per-call options: `signal` is the request's deadline; remote runners send `deadlineAt` on. The
+ * pipeline passes its deadline (deadline-clock.ts), whose `signal` is made on first read: runners
+ * that only ask whether the deadline passed read `aborted` instead, and no signal is made.
+ */
 export interface InferOptions {
   signal?: AbortSignal;
+  /** True once the deadline passed (when given: else read `signal.aborted`). */
+  readonly aborted?: boolean;
+  /**
+   * True when the caller already checked the inputs against this runner's signature (the pipeline's
+   * validate stage): the runner skips its own check. Warm-up and direct callers leave it unset.
+   */
+  readonly inputsChecked?: boolean;
   /** performance.now() at which the request's deadline expires. */
   deadlineAt?: number;
 }

@@ -108,8 +108,8 @@ export class WorkerOnnxRunner implements ModelRunner {
    */
   async infer(inputs: readonly Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
     if (this.#closing) throw new RunnerClosedError(this.ref);
-    if (options.signal?.aborted) throw new RunSkippedError(this.ref);
-    validateInputs(inputs, this.inputs);
+    if (options.aborted ?? options.signal?.aborted) throw new RunSkippedError(this.ref);
+    if (!options.inputsChecked) validateInputs(inputs, this.inputs);
     const live = this.slots.filter((s) => !s.dead);
     if (live.length === 0) throw new Error(`${this.ref}: every inference worker has exited`);
     const slot = live.reduce((best, s) => (s.busy < best.busy ? s : best));

@@ -1,5 +1,6 @@
 import type { ServingOptions } from '@modelplane/schemas';
 import type { AdmissionGauge, BackendStats } from '../backends/stats.ts';
+import type { AbortLike } from '../deadline-clock.ts';
 import type { Problem } from '../errors.ts';
 import type { VersionConfig } from '../routing/types.ts';
 
@@ -58,7 +59,7 @@ export class Admission {
   }
 
   /** Takes an execution slot for `version`, waiting in its queue if allowed; `signal` is the deadline. */
-  enter(version: VersionConfig, signal: AbortSignal): Promise<Admitted> {
+  enter(version: VersionConfig, signal: AbortLike): Promise<Admitted> {
     if (signal.aborted) return Promise.resolve({ ok: false, deadline: true });
     const limits = this.limitsFor(version.servingOptions);
     const slots = this.#slotsOf(version);

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 
@@ -28,50 +29,60 @@ export interface Lifecycle {
   shutdown(): Promise<{ abandoned: number }>;
 }
 
+/** The part of the lifecycle the app's one onRequest hook calls: counts the request as in flight. */
+export interface RequestTracker {
+  track(response: ServerResponse): void;
+}
+
 /**
- * Wires graceful shutdown into `app` (call before it listens). After the drain period the
- * listening socket closes and every response carries `Connection: close`, so keep-alive clients
- * move elsewhere instead of sending more; requests already accepted run to completion.
+ * Graceful shutdown for an app built with this as its request tracker (`AppDeps.tracker`) (the app's onRequest
+ * hook calls `track`, so the lifecycle adds no hooks of its own). Call `bind(app)` before shutdown.
+ * After the drain period the listening socket closes and every response carries `Connection: close`,
+ * so keep-alive clients move elsewhere instead of sending more; requests already accepted run to
+ * completion.
  */
-export function attachLifecycle(app: FastifyInstance, options: LifecycleOptions = {}): Lifecycle {
+export function createLifecycle(
+  options: LifecycleOptions = {},
+): Lifecycle & RequestTracker & { bind(app: FastifyInstance): void } {
   const drainMs = options.drainMs ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const hooks: ShutdownHook[] = [];
   let draining = false;
   let stopping = false;
-  let inFlight = 0;
+  // The responses not yet finished: a set (not a count) so that those still in flight when the
+  // server stops can be told to close their connection.
+  const inFlight = new Set<ServerResponse>();
   let idle: (() => void) | null = null;
   let shutdown: Promise<{ abandoned: number }> | null = null;
+  let boundApp: FastifyInstance | null = null;
 
-  app.addHook('onRequest', (_request, reply, done) => {
-    inFlight += 1;
-    // 'close' fires after the response is sent and also when the client goes away first.
-    reply.raw.once('close', () => {
-      inFlight -= 1;
-      if (inFlight === 0) idle?.();
-    });
-    done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (stopping) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  // One shared listener ('close' fires once, after the response is sent or when the client goes away).
+  function untrack(this: ServerResponse): void {
+    inFlight.delete(this);
+    if (inFlight.size === 0) idle?.();
+  }
+  const track = (response: ServerResponse): void => {
+    inFlight.add(response);
+    response.on('close', untrack);
+    if (stopping) response.setHeader('connection', 'close');
+  };
 
-  const run = async (): Promise<{ abandoned: number }> => {
+  const run = async (app: FastifyInstance): Promise<{ abandoned: number }> => {
     draining = true;
     options.logger?.info({ drainMs }, 'draining: not ready, still serving');
     await sleep(drainMs);
     stopping = true;
-    options.logger?.info({ inFlight }, 'no longer accepting connections');
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+    options.logger?.info({ inFlight: inFlight.size }, 'no longer accepting connections');
     app.server.close();
     app.server.closeIdleConnections();
-    if (inFlight > 0) {
+    if (inFlight.size > 0) {
       const drained = new Promise<void>((resolve) => {
         idle = resolve;
       });
       await within(drained, timeoutMs);
     }
-    const abandoned = inFlight;
+    const abandoned = inFlight.size;
     if (abandoned > 0) options.logger?.warn({ abandoned, timeoutMs }, 'shutdown timeout: requests abandoned');
     app.server.closeAllConnections();
     for (const hook of hooks) {
@@ -90,13 +101,19 @@ export function attachLifecycle(app: FastifyInstance, options: LifecycleOptions 
       return draining;
     },
     get inFlight() {
-      return inFlight;
+      return inFlight.size;
+    },
+    track,
+    bind(app) {
+      boundApp = app;
     },
     onShutdown(hook) {
       hooks.push(hook);
     },
     shutdown() {
-      shutdown ??= run();
+      const app = boundApp;
+      if (!app) throw new Error('lifecycle: bind(app) before shutdown');
+      shutdown ??= run(app);
       return shutdown;
     },
   };

@@ -4,6 +4,7 @@ import { Batcher, batcherFor } from '../backends/batcher.ts';
 import { RunSkippedError, untilAborted } from '../backends/onnx-runner.ts';
 import type { BackendStats } from '../backends/stats.ts';
 import type { ModelRunner, Tensor } from '../backends/types.ts';
+import { type Expiry, watchDeadline } from '../deadline-clock.ts';
 import { type Problem, UnavailableError } from '../errors.ts';
 import type { Admission } from '../overload/admission.ts';
 import type { VersionConfig } from '../routing/types.ts';
@@ -59,29 +60,27 @@ export async function runInference(
   deadline: Deadline,
   execution: ExecutionDeps | undefined,
 ): Promise<InferenceResult> {
-  const remaining = deadline.at - performance.now();
-  if (remaining <= 0) return deadlineExceeded(deadline);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('deadline exceeded')), remaining);
-  const { signal } = controller;
+  if (deadline.at - performance.now() <= 0) return deadlineExceeded(deadline);
+  // On the shared deadline clock: no AbortController or timer of its own (deadline-clock.ts).
+  const expiry = watchDeadline(deadline.at);
   try {
-    const admitted = execution?.admission ? await execution.admission.enter(version, signal) : null;
+    const admitted = execution?.admission ? await execution.admission.enter(version, expiry) : null;
     if (admitted && !admitted.ok) {
       return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
     }
     let running: Promise<Tensor[]>;
     try {
-      running = execute(runner, inputs, version, signal, deadline.at, execution?.stats);
+      running = execute(runner, inputs, version, expiry, execution?.stats);
     } catch (error) {
       running = Promise.reject(error);
     }
     // The slot is held until the run itself ends: at the deadline the caller gets its 504 at once,
     // but an in-process run goes on inside the runtime and still takes a core, so it still counts.
     if (admitted) running.then(admitted.release, admitted.release);
-    const outputs = await untilAborted(running, signal);
+    const outputs = await untilAborted(running, expiry);
     return { ok: true, outputs };
   } catch (error) {
-    if (signal.aborted) return deadlineExceeded(deadline);
+    if (expiry.aborted) return deadlineExceeded(deadline);
     if (error instanceof DomainError) {
       const problem: Problem = { code: error.code, message: error.message };
       if (error instanceof UnavailableError) problem.retryAfterSeconds = error.retryAfterSeconds;
@@ -90,7 +89,7 @@ export async function runInference(
     log.error({ version: version.ref, err: error }, 'inference failed');
     return { ok: false, problem: { code: 'INTERNAL', message: 'inference failed' } };
   } finally {
-    clearTimeout(timer);
+    expiry.cancel();
   }
 }
 
@@ -98,19 +97,23 @@ function execute(
   runner: ModelRunner,
   inputs: Tensor[],
   version: VersionConfig,
-  signal: AbortSignal,
-  deadlineAt: number,
+  expiry: Expiry,
   stats: BackendStats | undefined,
 ): Promise<Tensor[]> {
   const { maxBatchSize, maxDelayMs } = version.servingOptions;
-  const running =
-    maxBatchSize !== undefined && maxBatchSize > 1 && Batcher.supports(runner)
-      ? batcherFor(runner, version.ref, stats).infer(
-          inputs,
-          { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
-          { signal, deadlineAt },
-        )
-      : runner.infer(inputs, { signal, deadlineAt });
+  const deadlineAt = expiry.at;
+  let running: Promise<Tensor[]>;
+  if (maxBatchSize !== undefined && maxBatchSize > 1 && Batcher.supports(runner)) {
+    running = batcherFor(runner, version.ref, stats).infer(
+      inputs,
+      { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
+      { signal: expiry.signal, deadlineAt },
+    );
+  } else {
+    // The expiry is the call's options: in-process runners read `aborted`, remote ones `signal`,
+    // so an AbortSignal is made only for a call that waits on one.
+    running = runner.infer(inputs, expiry);
+  }
   // Remote backends time each HTTP attempt themselves; in-process runs are timed here.
   if (!stats || version.backend.kind !== 'onnx') return running;
   const started = performance.now();

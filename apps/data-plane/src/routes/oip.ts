@@ -6,6 +6,7 @@ import { runPrediction } from '../pipeline/predict.ts';
 import { NOT_LOADED } from '../pipeline/target.ts';
 import type { PipelineDeps } from '../pipeline/types.ts';
 import { type OipReply, oip } from '../protocol/oip.ts';
+import type { OutputKeeper } from '../telemetry/hooks.ts';
 import { singleHeader } from './context.ts';
 import {
   type Answering,
@@ -21,6 +22,8 @@ export interface OipRouteOptions {
   pipeline: PipelineDeps;
   /** Answers byte-identical repeats of cached requests without decoding them again. */
   hits?: HitMemo;
+  /** Takes logged response bodies (telemetry/hooks.ts). */
+  outputs?: OutputKeeper;
 }
 
 interface ModelParams {
@@ -31,7 +34,12 @@ type ModelRequest = FastifyRequest<{ Params: ModelParams }>;
 
 /** Per-model OIP routes: metadata, readiness and inference, with or without a version. */
 export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOptions): Promise<void> {
-  const answering: Answering<OipReply> = { protocol: 'oip', encode: oip.encode, hits: options.hits };
+  const answering: Answering<OipReply> = {
+    protocol: 'oip',
+    encode: oip.encode,
+    hits: options.hits,
+    outputs: options.outputs,
+  };
   const metadata = async (request: ModelRequest, reply: FastifyReply) => {
     const snapshot = request.snapshot;
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
@@ -59,7 +67,7 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
     const table = snapshot.models.get(name);
     const memo = memoKeyOf(answering, request, table, pin, routingKey, bypassCache);
     const remembered = memo !== null && table ? options.hits?.get(table, memo) : undefined;
-    if (remembered) return sendRemembered(request, reply, options.hits as HitMemo, remembered);
+    if (remembered) return sendRemembered(request, reply, answering, options.hits as HitMemo, remembered);
 
     const checked = oip.check(request.body);
     if (!checked.ok) return sendProblem(request, reply, checked.problem);

@@ -5,6 +5,7 @@ import { runPrediction } from '../pipeline/predict.ts';
 import { NOT_LOADED } from '../pipeline/target.ts';
 import type { PipelineDeps } from '../pipeline/types.ts';
 import { type TfServingReply, tfserving } from '../protocol/tfserving.ts';
+import type { OutputKeeper } from '../telemetry/hooks.ts';
 import { singleHeader } from './context.ts';
 import {
   type Answering,
@@ -20,6 +21,8 @@ export interface PredictRouteOptions {
   pipeline: PipelineDeps;
   /** Answers byte-identical repeats of cached requests without decoding them again. */
   hits?: HitMemo;
+  /** Takes logged response bodies (telemetry/hooks.ts). */
+  outputs?: OutputKeeper;
 }
 
 // TF Serving puts the verb after a colon in the last segment (`recs:predict`); a Fastify param
@@ -48,6 +51,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     protocol: 'tfserving',
     encode: tfserving.encode,
     hits: options.hits,
+    outputs: options.outputs,
   };
   const handler = async (request: FastifyRequest<{ Params: PredictParams }>, reply: FastifyReply) => {
     const path = pathTarget(request.params);
@@ -61,7 +65,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     const table = snapshot.models.get(path.name);
     const memo = memoKeyOf(answering, request, table, pin, headerKey, bypassCache);
     const remembered = memo !== null && table ? options.hits?.get(table, memo) : undefined;
-    if (remembered) return sendRemembered(request, reply, options.hits as HitMemo, remembered);
+    if (remembered) return sendRemembered(request, reply, answering, options.hits as HitMemo, remembered);
 
     const checked = tfserving.check(request.body);
     if (!checked.ok) return sendProblem(request, reply, checked.problem);

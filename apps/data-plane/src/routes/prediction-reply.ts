@@ -4,6 +4,7 @@ import { type Problem, STATUS_BY_CODE, sendProblem, toProblem } from '../errors.
 import type { Answered, Outcome, OutcomeFacts, PredictionRecord } from '../pipeline/types.ts';
 import { type ResponseText, responseBody } from '../protocol/response-text.ts';
 import type { ModelTable } from '../routing/types.ts';
+import type { OutputKeeper } from '../telemetry/hooks.ts';
 import { singleHeader } from './context.ts';
 
 declare module 'fastify' {
@@ -35,6 +36,8 @@ export interface Answering<R> {
   protocol: 'tfserving' | 'oip';
   encode(outcome: Answered<R>): ResponseText;
   hits: HitMemo | undefined;
+  /** Takes the response body of a prediction whose payload is logged (none without a database). */
+  outputs: OutputKeeper | undefined;
 }
 
 /**
@@ -81,19 +84,25 @@ export function sendOutcome<R>(
     reply.header('x-model-version', outcome.assigned.ref);
   }
   request.prediction = predictionRecord(request.id, startedAt, outcome, problem);
-  if (problem !== null || text === null) return sendProblem(request, reply, problem as Problem);
+  if (problem !== null || text === null) {
+    const failed = problem as Problem;
+    const { outputs } = answering;
+    if (!outputs?.wants(request, STATUS_BY_CODE[failed.code])) return sendProblem(request, reply, failed);
+    return sendProblem(request, reply, failed, (body) => outputs.keep(request, body));
+  }
   if (memo !== null && outcome.servedFrom === 'cache-memory' && (outcome.sticky || outcome.pinned)) {
     // Remembered only once served from memory: the cache then holds exactly these outputs.
     const { outputs, reply: _mirror, ...facts } = outcome;
     answering.hits?.remember(outcome.table, memo, { facts: facts as RememberedHit['facts'], text }, outputs);
   }
-  return sendText(request, reply, outcome.servedFrom, text);
+  return sendText(request, reply, answering.outputs, outcome.servedFrom, text);
 }
 
 /** Answers a repeat from the memo, with the telemetry record the full path would have built. */
 export function sendRemembered(
   request: FastifyRequest,
   reply: FastifyReply,
+  answering: Answering<unknown>,
   hits: HitMemo,
   hit: RememberedHit,
 ): FastifyReply {
@@ -101,18 +110,21 @@ export function sendRemembered(
   request.prediction = predictionRecord(request.id, performance.now(), facts, null);
   hits.countHit(facts.served.ref);
   reply.header('x-model-version', facts.served.ref);
-  return sendText(request, reply, 'cache-memory', hit.text);
+  return sendText(request, reply, answering.outputs, 'cache-memory', hit.text);
 }
 
 function sendText(
   request: FastifyRequest,
   reply: FastifyReply,
+  outputs: OutputKeeper | undefined,
   servedFrom: OutcomeFacts['servedFrom'],
   text: ResponseText,
 ): FastifyReply {
   reply.header('x-cache', cacheHeader(servedFrom));
   reply.type('application/json; charset=utf-8');
-  return reply.send(responseBody(text, request.id));
+  const body = responseBody(text, request.id);
+  if (outputs?.wants(request, reply.statusCode)) outputs.keep(request, body);
+  return reply.send(body);
 }
 
 /** `x-cache`: `hit-memory`, `hit-redis` or `miss` (fallback responses are never cached). */

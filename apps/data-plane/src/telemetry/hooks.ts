@@ -2,8 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loggedPayload } from './prediction-log.ts';
 import type { Telemetry } from './telemetry.ts';
 
-/** Response bodies of requests whose payload is logged, held from onSend to onResponse. */
+/** Response bodies of requests whose payload is logged, held from the reply to onResponse. */
 const outputs = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Where a prediction's reply hands its body when the model's payload is logged. The route calls it
+ * where it writes the body (routes/prediction-reply.ts), so no onSend hook runs on every response.
+ */
+export interface OutputKeeper {
+  /** Whether the body of `request`'s reply (with `status`) is wanted: only then serialize it for `keep`. */
+  wants(request: FastifyRequest, status: number): boolean;
+  keep(request: FastifyRequest, body: string): void;
+}
 
 function versionLabel(ref: string | null): string | null {
   if (ref === null) return null;
@@ -14,26 +24,14 @@ function versionLabel(ref: string | null): string | null {
 /**
  * Wires telemetry into the app: `GET /metrics` (no token, like every Prometheus target), and an
  * onResponse hook that feeds metrics, rollups and the prediction log from `request.prediction` after
- * the response has gone out. Nothing here waits on Postgres. Register on the root instance, before
+ * the response has gone out. Returns where the routes hand logged response bodies (none without a
+ * database). Nothing here waits on Postgres. Register on the root instance, before
  * the routes, so every route inherits the hooks.
  */
-export function registerTelemetry(app: FastifyInstance, telemetry: Telemetry): void {
+export function registerTelemetry(app: FastifyInstance, telemetry: Telemetry): OutputKeeper | undefined {
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', telemetry.registry.contentType);
     return telemetry.registry.metrics();
-  });
-
-  // Callback style: an async hook would add a promise turn to every response.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    const record = request.prediction;
-    if (
-      record &&
-      typeof payload === 'string' &&
-      telemetry.payloads?.wants(record.model, record.requestId, reply.statusCode >= 400)
-    ) {
-      outputs.set(request, payload);
-    }
-    done(null, payload);
   });
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -45,6 +43,18 @@ export function registerTelemetry(app: FastifyInstance, telemetry: Telemetry): v
     }
     done();
   });
+
+  const payloads = telemetry.payloads;
+  if (!payloads) return undefined;
+  return {
+    wants: (request, status) => {
+      const record = request.prediction;
+      return record !== null && payloads.wants(record.model, record.requestId, status >= 400);
+    },
+    keep: (request, body) => {
+      outputs.set(request, body);
+    },
+  };
 }
 
 function observe(telemetry: Telemetry, request: FastifyRequest, reply: FastifyReply): void {
