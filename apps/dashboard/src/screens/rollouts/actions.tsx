@@ -46,7 +46,7 @@ export function RolloutActions({ rollout }: { rollout: Rollout }) {
   const [pending, setPending] = useState<Action | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const settle = {
-    onSuccess: (next: Rollout) => {
+    onSuccess: (next: Pick<Rollout, 'id' | 'state'>) => {
       setDone(`Rollout ${next.id} is ${STATE_LABELS[next.state]}.`);
       void queryClient.invalidateQueries();
     },
