@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { chromiumPath } from '@modelplane/testing';
 import { type Browser, chromium } from 'playwright-core';
 
 /**
@@ -6,7 +7,7 @@ import { type Browser, chromium } from 'playwright-core';
  * downloaded). CHROMIUM_PATH points elsewhere.
  */
 export function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const executablePath = chromiumPath();
   if (!existsSync(executablePath)) {
     throw new Error(`no browser at ${executablePath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   }

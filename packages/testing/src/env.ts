@@ -12,6 +12,11 @@ export function redisServerBin(): string {
   return process.env.TEST_REDIS_SERVER_BIN ?? 'redis-server';
 }
 
+/** The chromium the dashboard's browser tests drive (Debian's package; never downloaded). */
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
+
 /** A copy of this process's environment, the base for child processes that tests start. */
 export function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
