@@ -9,6 +9,7 @@ import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
 import type { RequestTracker } from './overload/lifecycle.ts';
 import type { ExecutionDeps } from './pipeline/execute.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
+import { lazyChildLogger } from './request-logger.ts';
 import { callerRequestId } from './routes/context.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -67,7 +68,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const loadWaitMs = deps.loadWaitMs ?? DEFAULT_LOAD_WAIT_MS;
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Each request's logger is made lazily (request-logger.ts); without a logger Fastify needs none.
+    ...(deps.logger
+      ? { loggerInstance: deps.logger, childLoggerFactory: lazyChildLogger }
+      : { logger: false }),
     bodyLimit: maxBodyBytes,
     // The server mints every request id: it is the key feedback joins on, so a caller reusing one
     // id must not credit one outcome to several exposures. The caller's own id is kept alongside.

@@ -30,8 +30,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function post(url: string, body: string | ReadableStream<Uint8Array>): Promise<Response> {
-  return fetch(`${url}${V1}`, {
+async function post(
+  url: string,
+  body: string | ReadableStream<Uint8Array>,
+  path: string = V1,
+): Promise<Response> {
+  return fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body,
@@ -80,6 +84,36 @@ describe('payload logging of awkward text', () => {
     });
     expect(inputs.get(all.at(-1) as string)).toEqual({ instances: [good] });
     expect(await metric(replica.url, 'modelplane_prediction_log_quarantined_total')).toBe(0);
+  });
+});
+
+describe('payload logging of repeats answered from the memo', () => {
+  it('stores the input of a repeat whose body the route never had to parse', async () => {
+    await stack.admin.models.create.mutate({ name: 'recs-memo', cache: { enabled: true, ttlSeconds: 300 } });
+    await registerDemo(stack.admin, recs, recs.version, { model: 'recs-memo' });
+    await stack.admin.traffic.set.mutate({
+      model: 'recs-memo',
+      weights: [{ version: '2.0.0', weight: 10000 }],
+    });
+    await stack.admin.metrics.payloadLogging.set.mutate({ model: 'recs-memo', enabled: true, sampleRate: 1 });
+    const body = { routingKey: 'user-7', instances: [good] };
+    const send = () => post(replica.url, JSON.stringify(body), '/v1/models/recs-memo:predict');
+    // Until the routing and the payload setting have reached the replica, a row may lack its payload.
+    await waitFor(async () => {
+      const response = await send();
+      if (response.status !== 200) return false;
+      const id = response.headers.get('x-request-id') ?? '';
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return (await loggedInputs([id])).get(id) !== undefined;
+    });
+    const repeats = [await send(), await send(), await send()];
+    expect(repeats.map((r) => r.headers.get('x-cache'))).toEqual(['hit-memory', 'hit-memory', 'hit-memory']);
+    const ids = repeats.map((r) => r.headers.get('x-request-id') ?? '');
+    const inputs = await waitFor(async () => {
+      const found = await loggedInputs(ids);
+      return found.size === ids.length && found;
+    });
+    for (const id of ids) expect(inputs.get(id)).toEqual(body);
   });
 });
 

@@ -103,6 +103,29 @@ describe('repeated identical requests', () => {
     });
   });
 
+  it('are still refused in another charset, and other bytes are still parsed and checked', async () => {
+    const body = keyedBody('user-charset');
+    await repeat(body, 2);
+    const latin1 = await post(url(), body, { 'content-type': 'application/json; charset=latin1' });
+    expect(latin1.status).toBe(415);
+    expect(latin1.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const broken = await post(url(), `${body.slice(0, -1)},`);
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'request body is not valid JSON',
+    });
+    const deep = await post(
+      url(),
+      JSON.stringify({
+        routingKey: 'user-charset',
+        instances: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+      }),
+    );
+    expect(deep.status).toBe(400);
+    expect(deep.body.error.code).toBe('INVALID_INPUT');
+  });
+
   it('bypass the memo with Cache-Control: no-cache', async () => {
     const body = keyedBody('user-4');
     await repeat(body, 3);

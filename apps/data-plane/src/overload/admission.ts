@@ -58,6 +58,16 @@ export class Admission {
     };
   }
 
+  /** A slot for `version` when one is free and nobody queues for it (no promise: the hot path); else null. */
+  tryEnter(version: VersionConfig, signal: AbortLike): Admitted | null {
+    if (signal.aborted) return null;
+    const slots = this.#slotsOf(version);
+    const maxInFlight = version.servingOptions.maxInFlight ?? this.defaults.maxInFlight;
+    if (slots.queue.length > 0 || slots.inFlight >= maxInFlight) return null;
+    slots.inFlight += 1;
+    return this.#admitted(version.id, slots);
+  }
+
   /** Takes an execution slot for `version`, waiting in its queue if allowed; `signal` is the deadline. */
   enter(version: VersionConfig, signal: AbortLike): Promise<Admitted> {
     if (signal.aborted) return Promise.resolve({ ok: false, deadline: true });

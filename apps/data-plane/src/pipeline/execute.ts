@@ -64,7 +64,11 @@ export async function runInference(
   // On the shared deadline clock: no AbortController or timer of its own (deadline-clock.ts).
   const expiry = watchDeadline(deadline.at);
   try {
-    const admitted = execution?.admission ? await execution.admission.enter(version, expiry) : null;
+    const admission = execution?.admission;
+    // A free slot is taken synchronously; only a request that has to queue waits for one.
+    const admitted = admission
+      ? (admission.tryEnter(version, expiry) ?? (await admission.enter(version, expiry)))
+      : null;
     if (admitted && !admitted.ok) {
       return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
     }

@@ -78,8 +78,17 @@ async function serve<B, R>(
   deadline: Deadline,
   cacheable: boolean,
 ): Promise<Served<R>> {
-  const waitMs = Math.min(deps.loadWaitMs, deadline.at - performance.now());
-  const acquired = await acquireRunner(deps.backends, version, waitMs, request.log);
+  // A loaded version (the usual case) is taken without an await: each costs the hot path a turn.
+  const state = deps.backends.state(version.id);
+  const acquired =
+    state.status === 'ready'
+      ? { ok: true as const, runner: state.runner }
+      : await acquireRunner(
+          deps.backends,
+          version,
+          Math.min(deps.loadWaitMs, deadline.at - performance.now()),
+          request.log,
+        );
   if (!acquired.ok) return { ok: false, problem: acquired.problem, inputHash: null, cacheKey: null };
   const validated = validateInput(deps.validation, version, acquired.runner, request);
   if (!validated.ok) return { ok: false, problem: validated.problem, inputHash: null, cacheKey: null };

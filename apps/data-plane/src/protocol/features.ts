@@ -40,24 +40,35 @@ function parseMapping(schema: Record<string, unknown> | null, ref: string): Feat
   return { tensor, features, position: new Map(features.map((f, i) => [f, i])) };
 }
 
-/** Row format: each instance is an object of every feature; yields one FP32 [n, k] tensor. */
+/**
+ * Row format: each instance is an object of every feature; yields one FP32 [n, k] tensor. Field
+ * paths for error messages are only built on an error: this runs for every row of every request.
+ */
 export function featureRows(instances: readonly unknown[], mapping: FeatureMapping, field: string): Tensor {
   const k = mapping.features.length;
+  const { position } = mapping;
   const data = new Array<number>(instances.length * k);
-  instances.forEach((instance, row) => {
-    const at = `${field}[${row}]`;
+  for (let row = 0; row < instances.length; row++) {
+    const instance = instances[row];
     if (!isPlainObject(instance)) {
-      throw new InvalidInputError(`${at}: expected an object of named features, got ${describe(instance)}`);
+      throw new InvalidInputError(
+        `${field}[${row}]: expected an object of named features, got ${describe(instance)}`,
+      );
     }
     let seen = 0;
-    for (const [name, value] of Object.entries(instance)) {
-      const column = mapping.position.get(name);
-      if (column === undefined) throw unknownFeature(`${at}.${name}`, mapping);
-      data[row * k + column] = featureValue(value, `${at}.${name}`);
+    for (const name in instance) {
+      if (!Object.hasOwn(instance, name)) continue;
+      const column = position.get(name);
+      if (column === undefined) throw unknownFeature(`${field}[${row}].${name}`, mapping);
+      const value = instance[name];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new InvalidInputError(`${field}[${row}].${name}: expected a number, got ${describe(value)}`);
+      }
+      data[row * k + column] = value;
       seen++;
     }
-    if (seen !== k) throw missingFeature(at, instance, mapping);
-  });
+    if (seen !== k) throw missingFeature(`${field}[${row}]`, instance, mapping);
+  }
   return { name: mapping.tensor, datatype: 'FP32', shape: [instances.length, k], data };
 }
 

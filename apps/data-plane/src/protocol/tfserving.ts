@@ -9,6 +9,7 @@ import { type Issue, issueFromMessage } from '../validation/issues.ts';
 import { batchIssues, instanceLimitIssue, type RequestLimits } from '../validation/limits.ts';
 import { type Parsed, parseBody } from '../validation/zod-body.ts';
 import type { ResponseText } from './response-text.ts';
+import { isPlainObject } from './tensor.ts';
 import {
   type DecodedPredict,
   decodePredict,
@@ -31,7 +32,8 @@ export const tfserving: Decoder<PredictRequest, TfServingReply> & {
   encode(outcome: Answered<TfServingReply>): ResponseText;
 } = {
   /** The body's shape: exactly one of `instances` and `inputs`, known fields only (naming every bad one). */
-  check: (body) => parseBody(PredictRequestSchema, body),
+  check: (body) =>
+    isPlainPredictBody(body) ? { ok: true, value: body } : parseBody(PredictRequestSchema, body),
 
   /**
    * For the serving version: the instance limit first (before any per-instance work), then the
@@ -63,6 +65,26 @@ export const tfserving: Decoder<PredictRequest, TfServingReply> & {
     };
   },
 };
+
+const PREDICT_FIELDS = new Set(['instances', 'inputs', 'signature_name', 'routingKey']);
+const MAX_FIELD_LENGTH = 256;
+
+/**
+ * True when the body is one that PredictRequestSchema accepts as it is: known fields only, exactly
+ * one of `instances` (a list) and `inputs`, and short strings. Such a body skips Zod's copy of it;
+ * anything else goes to the schema, which decides and names every bad field.
+ */
+export function isPlainPredictBody(body: unknown): body is PredictRequest {
+  if (!isPlainObject(body)) return false;
+  for (const field in body) if (!PREDICT_FIELDS.has(field)) return false;
+  const { instances, inputs, signature_name: signature, routingKey } = body;
+  if ((instances === undefined) === (inputs === undefined)) return false;
+  if (instances !== undefined && !Array.isArray(instances)) return false;
+  if (signature !== undefined && !(typeof signature === 'string' && signature.length <= MAX_FIELD_LENGTH))
+    return false;
+  if (routingKey === undefined) return true;
+  return typeof routingKey === 'string' && routingKey.length >= 1 && routingKey.length <= MAX_FIELD_LENGTH;
+}
 
 function decodeTensors(
   body: PredictRequest,

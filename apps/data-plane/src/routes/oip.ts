@@ -7,6 +7,8 @@ import { NOT_LOADED } from '../pipeline/target.ts';
 import type { PipelineDeps } from '../pipeline/types.ts';
 import { type OipReply, oip } from '../protocol/oip.ts';
 import type { OutputKeeper } from '../telemetry/hooks.ts';
+import { parsedBody, registerDeferredJsonBodyParser } from '../validation/json-body.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../validation/limits.ts';
 import { singleHeader } from './context.ts';
 import {
   type Answering,
@@ -40,6 +42,9 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
     hits: options.hits,
     outputs: options.outputs,
   };
+  // A repeat answered from the memo never needs its body parsed: parse it only past that point.
+  registerDeferredJsonBodyParser(app);
+  const limits = options.pipeline.validation?.limits ?? DEFAULT_REQUEST_LIMITS;
   const metadata = async (request: ModelRequest, reply: FastifyReply) => {
     const snapshot = request.snapshot;
     if (!snapshot) return sendProblem(request, reply, NOT_LOADED);
@@ -69,7 +74,7 @@ export async function oipModelRoutes(app: FastifyInstance, options: OipRouteOpti
     const remembered = memo !== null && table ? options.hits?.get(table, memo) : undefined;
     if (remembered) return sendRemembered(request, reply, answering, options.hits as HitMemo, remembered);
 
-    const checked = oip.check(request.body);
+    const checked = oip.check(parsedBody(request, limits));
     if (!checked.ok) return sendProblem(request, reply, checked.problem);
     const startedAt = performance.now();
     const outcome = await runPrediction(options.pipeline, {

@@ -6,6 +6,8 @@ import { NOT_LOADED } from '../pipeline/target.ts';
 import type { PipelineDeps } from '../pipeline/types.ts';
 import { type TfServingReply, tfserving } from '../protocol/tfserving.ts';
 import type { OutputKeeper } from '../telemetry/hooks.ts';
+import { parsedBody, registerDeferredJsonBodyParser } from '../validation/json-body.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../validation/limits.ts';
 import { singleHeader } from './context.ts';
 import {
   type Answering,
@@ -53,6 +55,9 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     hits: options.hits,
     outputs: options.outputs,
   };
+  // A repeat answered from the memo never needs its body parsed: parse it only past that point.
+  registerDeferredJsonBodyParser(app);
+  const limits = options.pipeline.validation?.limits ?? DEFAULT_REQUEST_LIMITS;
   const handler = async (request: FastifyRequest<{ Params: PredictParams }>, reply: FastifyReply) => {
     const path = pathTarget(request.params);
     if (!path) return sendProblem(request, reply, notFound(request.url));
@@ -67,7 +72,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRouteO
     const remembered = memo !== null && table ? options.hits?.get(table, memo) : undefined;
     if (remembered) return sendRemembered(request, reply, answering, options.hits as HitMemo, remembered);
 
-    const checked = tfserving.check(request.body);
+    const checked = tfserving.check(parsedBody(request, limits));
     if (!checked.ok) return sendProblem(request, reply, checked.problem);
     const body = checked.value;
     const startedAt = performance.now();

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { loggableBody } from '../validation/json-body.ts';
 import { loggedPayload } from './prediction-log.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -79,6 +80,6 @@ function observe(telemetry: Telemetry, request: FastifyRequest, reply: FastifyRe
     createdAt,
     latencyMs,
     status,
-    payload: output === undefined ? null : loggedPayload(request.body, output, inputBytes),
+    payload: output === undefined ? null : loggedPayload(loggableBody(request), output, inputBytes),
   });
 }

@@ -1,13 +1,16 @@
 import { isUtf8 } from 'node:buffer';
 import { BadRequestError, DomainError } from '@modelplane/schemas';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../errors.ts';
 import { invalidInput } from './issues.ts';
 import { checkJsonLimits, type RequestLimits } from './limits.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The bytes of a JSON body that parsed within the limits (null otherwise). */
+    /**
+     * The bytes of a JSON body: once it parsed within the limits, or, on a route that parses on
+     * demand ({@link registerDeferredJsonBodyParser}), as received. Null for other bodies.
+     */
     rawBody: Buffer | null;
   }
 }
@@ -59,4 +62,46 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: RequestLimi
       done(error as Error, undefined);
     }
   });
+}
+
+/** `request.body` on a route that parses on demand, until {@link parsedBody} parses it. */
+const UNPARSED = Symbol('unparsed JSON body');
+
+/**
+ * For the prediction routes, which may answer a repeated request from the memo of its bytes
+ * (cache/hit-memo.ts) without ever parsing it: the charset is checked and the bytes kept, and
+ * {@link parsedBody} parses them, with every check of {@link parseJsonBody}, when they are needed.
+ * Register inside the routes' own plugin: it replaces the JSON parser for that scope only.
+ */
+export function registerDeferredJsonBodyParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      assertUtf8(request.headers['content-type']);
+      request.rawBody = body as Buffer;
+      done(null, UNPARSED);
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}
+
+/**
+ * The request's body, parsed now (and kept) if its route deferred it. Throws the domain errors of
+ * {@link parseJsonBody}; thrown from a route, they are answered as the parser's own would be.
+ */
+export function parsedBody(request: FastifyRequest, limits: RequestLimits): unknown {
+  if (request.body !== UNPARSED) return request.body;
+  const value = parseJsonBody(request.rawBody as Buffer, request.headers['content-type'], limits);
+  request.body = value;
+  return value;
+}
+
+/**
+ * The body for the prediction log. Only predictions are logged, and one whose route never parsed
+ * its body was answered from the memo: the same bytes passed every check before, so they parse.
+ */
+export function loggableBody(request: FastifyRequest): unknown {
+  if (request.body !== UNPARSED) return request.body;
+  return request.rawBody ? JSON.parse(request.rawBody.toString('utf8')) : null;
 }

@@ -1,0 +1,39 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { lazyChildLogger } from './request-logger.ts';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+describe('lazyChildLogger', () => {
+  it('logs with the request bindings, and the ones a nested child adds', async () => {
+    const { logger, lines } = capture();
+    const request = lazyChildLogger(logger, { reqId: 'r-1' }, {});
+    request.warn({ code: 'X' }, 'first');
+    request.child({ clientRequestId: 'c-9' }).error('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => [l.msg, l.reqId, l.clientRequestId, l.code])).toEqual([
+      ['first', 'r-1', undefined, 'X'],
+      ['second', 'r-1', 'c-9', undefined],
+    ]);
+  });
+
+  it('honours the parent level: below it nothing is written', async () => {
+    const { logger, lines } = capture();
+    const request = lazyChildLogger(logger, { reqId: 'r-2' }, {});
+    expect(request.level).toBe('info');
+    request.debug('hidden');
+    request.info('shown');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => l.msg)).toEqual(['shown']);
+  });
+});
