@@ -2,7 +2,6 @@ import type { Tensor, TensorMeta } from '../backends/types.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { VersionConfig } from '../routing/types.ts';
 import { type FeatureMapping, featureColumns, featureMappingOf, featureRows } from './features.ts';
-import { namesKeepOrder, rowsJson } from './json-text.ts';
 import {
   assertShapeFits,
   describe,
@@ -185,8 +184,13 @@ function unknownInput(field: string, metas: readonly TensorMeta[]): InvalidInput
  * with several, an object keyed by output name. Throws if an output is not batched like the input.
  */
 export function encodePredictions(outputs: readonly Tensor[], batch: number): unknown[] {
-  assertBatched(outputs, batch);
   const rows = outputs.map((t) => {
+    if (t.shape[0] !== batch) {
+      // A client error, not a model failure: the same request in the columnar form is answered.
+      throw new InvalidInputError(
+        `instances: output "${t.name}" has shape ${formatShape(t.shape)}, not batched over ${batch} instances; send the columnar "inputs" form`,
+      );
+    }
     const inner = t.shape.slice(1);
     const stride = elementCount(inner);
     return (i: number) => nest(t.data, inner, i * stride);
@@ -200,24 +204,6 @@ export function encodePredictions(outputs: readonly Tensor[], batch: number): un
       );
   }
   return predictions;
-}
-
-/** {@link encodePredictions} as JSON text, written straight from the tensors (protocol/json-text.ts). */
-export function predictionsJson(outputs: readonly Tensor[], batch: number): string {
-  if (!namesKeepOrder(outputs)) return JSON.stringify(encodePredictions(outputs, batch));
-  assertBatched(outputs, batch);
-  return rowsJson(outputs, batch);
-}
-
-function assertBatched(outputs: readonly Tensor[], batch: number): void {
-  for (const t of outputs) {
-    if (t.shape[0] !== batch) {
-      // A client error, not a model failure: the same request in the columnar form is answered.
-      throw new InvalidInputError(
-        `instances: output "${t.name}" has shape ${formatShape(t.shape)}, not batched over ${batch} instances; send the columnar "inputs" form`,
-      );
-    }
-  }
 }
 
 /** Columnar response: the one output's value, or an object of output name → value. */

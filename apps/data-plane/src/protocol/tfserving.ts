@@ -10,7 +10,12 @@ import { batchIssues, instanceLimitIssue, type RequestLimits } from '../validati
 import { type Parsed, parseBody } from '../validation/zod-body.ts';
 import type { ResponseText } from './response-text.ts';
 import { isPlainObject } from './tensor.ts';
-import { type DecodedPredict, decodePredict, encodeColumnar, predictionsJson } from './tfserving-tensors.ts';
+import {
+  type DecodedPredict,
+  decodePredict,
+  encodeColumnar,
+  encodePredictions,
+} from './tfserving-tensors.ts';
 
 /** How the response mirrors the request: the row or columnar form, and the instance count of rows. */
 export interface TfServingReply {
@@ -51,7 +56,7 @@ export const tfserving: Decoder<PredictRequest, TfServingReply> & {
     const values =
       reply.format === 'columnar'
         ? `{"outputs":${JSON.stringify(encodeColumnar(outputs))}`
-        : `{"predictions":${predictionsJson(outputs, reply.batch)}`;
+        : `{"predictions":${JSON.stringify(encodePredictions(outputs, reply.batch))}`;
     const cached = servedFrom === 'cache-memory' || servedFrom === 'cache-redis';
     return {
       head: `${values},"modelVersion":${JSON.stringify(served.ref)},"requestId":`,
