@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { watchDeadline } from './deadline-clock.ts';
+import { pendingDeadlines, watchDeadline } from './deadline-clock.ts';
 
 describe('the shared deadline clock', () => {
   it('aborts each deadline within a few milliseconds of its time, in order, and calls its listeners', async () => {
@@ -38,5 +38,37 @@ describe('the shared deadline clock', () => {
     expect(signal.aborted).toBe(false);
     await sleep(30);
     expect(signal.aborted).toBe(true);
+  });
+
+  it('lets a finished request leave the clock at once, however long its deadline', () => {
+    const before = pendingDeadlines();
+    const expiries = Array.from({ length: 10_000 }, (_, i) =>
+      watchDeadline(performance.now() + 30_000 + (i % 50)),
+    );
+    expect(pendingDeadlines()).toBe(before + 10_000);
+    for (const expiry of expiries) expiry.cancel();
+    expect(pendingDeadlines()).toBe(before);
+  });
+
+  it('still fires the others of a millisecond when one of them is cancelled', async () => {
+    const at = Math.ceil(performance.now()) + 10;
+    const fired: string[] = [];
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => {
+      const expiry = watchDeadline(at);
+      expiry.addEventListener('abort', () => fired.push(name));
+      return expiry;
+    });
+    b?.cancel();
+    b?.cancel();
+    await sleep(40);
+    expect(fired.sort()).toEqual(['a', 'c']);
+    expect([a?.aborted, b?.aborted, c?.aborted]).toEqual([true, false, true]);
+  });
+
+  it('fires a deadline watched after the earlier ones were all cancelled', async () => {
+    for (let i = 0; i < 100; i++) watchDeadline(performance.now() + 5 + i).cancel();
+    const late = watchDeadline(performance.now() + 20);
+    await sleep(60);
+    expect(late.aborted).toBe(true);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Request deadlines on one shared timer instead of an AbortController and a setTimeout per request.
- * Deadlines are kept in 1 ms buckets; the one timer is armed for the earliest bucket, and a finished
- * request only marks its entry (it leaves with its bucket). A real AbortSignal is made only for a
- * request that asks for one (remote backends, batching): the in-process path needs none.
+ * Deadlines are kept in 1 ms buckets; the one timer is armed for the earliest bucket. A finished
+ * request takes its entry out at once: deadlines are far longer than requests (30 s by default),
+ * and entries left to expire would pile up (150,000 at 5,000 requests per second) and be copied by
+ * every garbage collection until then. A real AbortSignal is made only for a request that asks
+ * for one (remote backends, batching): the in-process path needs none.
  */
 
 /** The part of an AbortSignal the pipeline's waits use; an AbortSignal is one, and so is an {@link Expiry}. */
@@ -19,6 +21,8 @@ export class Expiry implements AbortLike {
   #done = false;
   #listeners: (() => void)[] | null = null;
   #controller: AbortController | null = null;
+  /** The bucket it waits in, until it fires or is cancelled. */
+  #bucket: Expiry[] | null = null;
   readonly at: number;
   /** As InferOptions' `inputsChecked`: the pipeline runs only inputs its validate stage decoded. */
   readonly inputsChecked = true;
@@ -62,14 +66,24 @@ export class Expiry implements AbortLike {
     if (index >= 0) listeners.splice(index, 1);
   }
 
-  /** The request no longer needs its deadline: it will not fire. */
+  /** The request no longer needs its deadline: it will not fire, and leaves the clock now. */
   cancel(): void {
+    if (this.#done) return;
     this.#done = true;
     this.#listeners = null;
+    const bucket = this.#bucket;
+    this.#bucket = null;
+    if (bucket) leave(bucket, this);
+  }
+
+  /** Called by the clock when the expiry joins a bucket. */
+  joined(bucket: Expiry[]): void {
+    this.#bucket = bucket;
   }
 
   /** Called by the clock when the deadline passes. */
   expire(): void {
+    this.#bucket = null;
     if (this.#done || this.#aborted) return;
     this.#aborted = true;
     this.#controller?.abort(DEADLINE_EXCEEDED);
@@ -92,15 +106,29 @@ let armedFor = Number.POSITIVE_INFINITY;
 export function watchDeadline(at: number): Expiry {
   const expiry = new Expiry(at);
   const key = Math.ceil(at);
-  const bucket = buckets.get(key);
-  if (bucket) {
-    bucket.push(expiry);
-    return expiry;
+  let bucket = buckets.get(key);
+  if (!bucket) {
+    bucket = [];
+    buckets.set(key, bucket);
+    insertKey(key);
+    if (key < armedFor) arm(key);
   }
-  buckets.set(key, [expiry]);
-  insertKey(key);
-  if (key < armedFor) arm(key);
+  bucket.push(expiry);
+  expiry.joined(bucket);
   return expiry;
+}
+
+/**
+ * Takes a cancelled expiry out of its bucket, and an emptied bucket out of the map; its key stays
+ * in `keys` until the clock passes it (finding a key's slot in a long sorted list costs more).
+ */
+function leave(bucket: Expiry[], expiry: Expiry): void {
+  const index = bucket.indexOf(expiry);
+  if (index < 0) return;
+  // Order within one millisecond does not matter: swap with the last entry and pop.
+  const last = bucket.pop() as Expiry;
+  if (index < bucket.length) bucket[index] = last;
+  if (bucket.length === 0) buckets.delete(Math.ceil(expiry.at));
 }
 
 function insertKey(key: number): void {
@@ -126,7 +154,9 @@ function tick(): void {
   while (due < keys.length && (keys[due] as number) <= now) due += 1;
   const expired = keys.splice(0, due);
   for (const key of expired) {
-    const bucket = buckets.get(key) as Expiry[];
+    const bucket = buckets.get(key);
+    // Every expiry of an emptied bucket was cancelled.
+    if (!bucket) continue;
     buckets.delete(key);
     for (const expiry of bucket) {
       try {
@@ -139,6 +169,17 @@ function tick(): void {
       }
     }
   }
+  // Keys of emptied buckets are dropped here: the timer is armed only for a bucket that waits.
+  let live = 0;
+  while (live < keys.length && !buckets.has(keys[live] as number)) live += 1;
+  if (live > 0) keys.splice(0, live);
   const next = keys[0];
   if (next !== undefined) arm(next);
+}
+
+/** Deadlines still waiting on the clock (cancelled ones excluded): for tests. */
+export function pendingDeadlines(): number {
+  let count = 0;
+  for (const bucket of buckets.values()) count += bucket.length;
+  return count;
 }
