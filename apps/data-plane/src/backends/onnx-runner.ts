@@ -96,18 +96,30 @@ export class OnnxRunner implements ModelRunner {
    * dispatched, the run cannot be interrupted, so the promise settles when it ends (the caller may
    * stop waiting sooner, but whatever counts concurrency must wait for this).
    */
-  async infer(inputs: readonly Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
-    if (this.closing) throw new RunnerClosedError(this.ref);
-    if (options.aborted ?? options.signal?.aborted) throw new RunSkippedError(this.ref);
-    if (!options.inputsChecked) validateInputs(inputs, this.inputs);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const tensor of inputs) feeds[tensor.name] = toOrtTensor(tensor);
-    const run = this.session.run(feeds);
+  infer(inputs: readonly Tensor[], options: InferOptions = {}): Promise<Tensor[]> {
+    let run: Promise<ort.InferenceSession.ReturnType>;
+    try {
+      if (this.closing) throw new RunnerClosedError(this.ref);
+      if (options.aborted ?? options.signal?.aborted) throw new RunSkippedError(this.ref);
+      if (!options.inputsChecked) validateInputs(inputs, this.inputs);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const tensor of inputs) feeds[tensor.name] = toOrtTensor(tensor);
+      run = this.session.run(feeds);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // One `then` (not an async function) for every run: it leaves `inFlight` either way.
     this.inFlight.add(run);
-    const settle = () => this.inFlight.delete(run);
-    run.then(settle, settle);
-    const result = await run;
-    return this.outputs.map((meta) => fromOrtTensor(meta, result[meta.name]));
+    return run.then(
+      (result) => {
+        this.inFlight.delete(run);
+        return this.outputs.map((meta) => fromOrtTensor(meta, result[meta.name]));
+      },
+      (error: unknown) => {
+        this.inFlight.delete(run);
+        throw error;
+      },
+    );
   }
 
   /** Refuses new requests, lets running ones finish, then frees the session. Idempotent. */

@@ -12,10 +12,13 @@ export interface AdmissionLimits {
 }
 
 /** Admitted (call `release` exactly once when the execution ends), or turned away and why. */
-export type Admitted =
-  | { ok: true; release(): void }
-  | { ok: false; problem: Problem }
-  | { ok: false; deadline: true };
+export type Admitted = AdmittedSlot | { ok: false; problem: Problem } | { ok: false; deadline: true };
+
+/** A slot held: `release` it exactly once when the execution ends. */
+export interface AdmittedSlot {
+  ok: true;
+  release(): void;
+}
 
 interface Waiter {
   admit(): void;
@@ -59,7 +62,7 @@ export class Admission {
   }
 
   /** A slot for `version` when one is free and nobody queues for it (no promise: the hot path); else null. */
-  tryEnter(version: VersionConfig, signal: AbortLike): Admitted | null {
+  tryEnter(version: VersionConfig, signal: AbortLike): AdmittedSlot | null {
     if (signal.aborted) return null;
     const slots = this.#slotsOf(version);
     const maxInFlight = version.servingOptions.maxInFlight ?? this.defaults.maxInFlight;
@@ -143,7 +146,7 @@ export class Admission {
     return slots;
   }
 
-  #admitted(id: string, slots: VersionSlots): Admitted {
+  #admitted(id: string, slots: VersionSlots): AdmittedSlot {
     let released = false;
     return {
       ok: true,

@@ -44,19 +44,28 @@ const FOLLOWER_DEADLINE: Shared = {
  * is finite, small enough and accepted by the output schema is stored in both tiers. A failure
  * reaches every request of the group and is never stored. Otherwise the model just runs.
  */
-export async function cacheOrRun(
+export function cacheOrRun(
   deps: PipelineDeps,
   request: PredictionRequest,
   plan: RunPlan,
 ): Promise<CachedInference> {
   const { cache } = deps;
+  const { table } = plan;
+  if (!cache || !table.cache.enabled || request.bypassCache || !plan.cacheable) {
+    if (cache && table.cache.enabled && plan.cacheable) cache.stats.count(plan.version.ref, 'bypassed');
+    return fresh(deps, request, plan);
+  }
+  return cached(cache, deps, request, plan);
+}
+
+async function cached(
+  cache: PredictionCache,
+  deps: PipelineDeps,
+  request: PredictionRequest,
+  plan: RunPlan,
+): Promise<CachedInference> {
   const { table, version } = plan;
   const ref = version.ref;
-  if (!cache || !table.cache.enabled || request.bypassCache || !plan.cacheable) {
-    if (cache && table.cache.enabled && plan.cacheable) cache.stats.count(ref, 'bypassed');
-    const result = await fresh(deps, request, plan);
-    return withKey(result, null, null);
-  }
   cache.observe(table);
   const hash = inputHash(plan.tensors);
   const key = cacheKey(table, version, hash);
@@ -115,19 +124,23 @@ async function readOrCompute(
   return { ok: true, outputs: result.outputs, servedFrom: 'backend' };
 }
 
-/** Runs the model without the cache; the output schema still vets (counts and logs) what it returns. */
-async function fresh(deps: PipelineDeps, request: PredictionRequest, plan: RunPlan): Promise<Shared> {
-  const result = await runInference(
+/**
+ * Runs the model without the cache; the output schema still vets (counts and logs) what it returns.
+ * A `then`, not an async function: every prediction without the cache takes this step.
+ */
+function fresh(deps: PipelineDeps, request: PredictionRequest, plan: RunPlan): Promise<CachedInference> {
+  return runInference(
     plan.runner,
     plan.tensors,
     plan.version,
     request.log,
     plan.deadline,
     deps.execution,
-  );
-  if (!result.ok) return result;
-  acceptOutputs(deps.validation, plan.version, result.outputs, request.log);
-  return { ok: true, outputs: result.outputs, servedFrom: 'backend' };
+  ).then((result): CachedInference => {
+    if (!result.ok) return { ok: false, problem: result.problem, inputHash: null, cacheKey: null };
+    acceptOutputs(deps.validation, plan.version, result.outputs, request.log);
+    return { ok: true, outputs: result.outputs, servedFrom: 'backend', inputHash: null, cacheKey: null };
+  });
 }
 
 function waitAtMost(promise: Promise<Shared>, deadlineAt: number): Promise<Shared> {

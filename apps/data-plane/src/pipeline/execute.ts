@@ -52,7 +52,7 @@ export type InferenceResult = { ok: true; outputs: Tensor[] } | { ok: false; pro
  * domain errors (queue full, backend unavailable, bad gateway) pass through; anything else is
  * logged and answered with a generic 500.
  */
-export async function runInference(
+export function runInference(
   runner: ModelRunner,
   inputs: Tensor[],
   version: VersionConfig,
@@ -60,41 +60,91 @@ export async function runInference(
   deadline: Deadline,
   execution: ExecutionDeps | undefined,
 ): Promise<InferenceResult> {
-  if (deadline.at - performance.now() <= 0) return deadlineExceeded(deadline);
+  if (deadline.at - performance.now() <= 0) return Promise.resolve(deadlineExceeded(deadline));
   // On the shared deadline clock: no AbortController or timer of its own (deadline-clock.ts).
   const expiry = watchDeadline(deadline.at);
-  try {
-    const admission = execution?.admission;
-    // A free slot is taken synchronously; only a request that has to queue waits for one.
-    const admitted = admission
-      ? (admission.tryEnter(version, expiry) ?? (await admission.enter(version, expiry)))
-      : null;
-    if (admitted && !admitted.ok) {
-      return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
-    }
-    let running: Promise<Tensor[]>;
-    try {
-      running = execute(runner, inputs, version, expiry, execution?.stats);
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    // The slot is held until the run itself ends: at the deadline the caller gets its 504 at once,
-    // but an in-process run goes on inside the runtime and still takes a core, so it still counts.
-    if (admitted) running.then(admitted.release, admitted.release);
-    const outputs = await untilAborted(running, expiry);
-    return { ok: true, outputs };
-  } catch (error) {
-    if (expiry.aborted) return deadlineExceeded(deadline);
-    if (error instanceof DomainError) {
-      const problem: Problem = { code: error.code, message: error.message };
-      if (error instanceof UnavailableError) problem.retryAfterSeconds = error.retryAfterSeconds;
-      return { ok: false, problem };
-    }
-    log.error({ version: version.ref, err: error }, 'inference failed');
-    return { ok: false, problem: { code: 'INTERNAL', message: 'inference failed' } };
-  } finally {
+  const admission = execution?.admission;
+  // A free slot is taken synchronously; only a request that has to queue waits (in an async
+  // function: its suspended frame is an allocation every request would pay otherwise).
+  const admitted = admission?.tryEnter(version, expiry);
+  if (admission && !admitted)
+    return runQueued(admission, runner, inputs, version, log, deadline, execution, expiry);
+  return finish(
+    start(runner, inputs, version, expiry, execution, admitted ?? null),
+    version,
+    log,
+    deadline,
+    expiry,
+  );
+}
+
+async function runQueued(
+  admission: Admission,
+  runner: ModelRunner,
+  inputs: Tensor[],
+  version: VersionConfig,
+  log: FastifyBaseLogger,
+  deadline: Deadline,
+  execution: ExecutionDeps | undefined,
+  expiry: Expiry,
+): Promise<InferenceResult> {
+  const admitted = await admission.enter(version, expiry);
+  if (!admitted.ok) {
     expiry.cancel();
+    return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
   }
+  return finish(start(runner, inputs, version, expiry, execution, admitted), version, log, deadline, expiry);
+}
+
+/**
+ * Starts the run. The slot is held until the run itself ends: at the deadline the caller gets its
+ * 504 at once, but an in-process run goes on inside the runtime and still takes a core, so it
+ * still counts.
+ */
+function start(
+  runner: ModelRunner,
+  inputs: Tensor[],
+  version: VersionConfig,
+  expiry: Expiry,
+  execution: ExecutionDeps | undefined,
+  admitted: { release(): void } | null,
+): Promise<Tensor[]> {
+  let running: Promise<Tensor[]>;
+  try {
+    running = execute(runner, inputs, version, expiry, execution?.stats);
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  if (admitted) running.then(admitted.release, admitted.release);
+  return running;
+}
+
+/** The run's outputs, or its problem: 504 once the deadline passes, whether or not the run ended. */
+function finish(
+  running: Promise<Tensor[]>,
+  version: VersionConfig,
+  log: FastifyBaseLogger,
+  deadline: Deadline,
+  expiry: Expiry,
+): Promise<InferenceResult> {
+  return untilAborted(running, expiry).then(
+    (outputs): InferenceResult => {
+      expiry.cancel();
+      return { ok: true, outputs };
+    },
+    (error: unknown): InferenceResult => {
+      const expired = expiry.aborted;
+      expiry.cancel();
+      if (expired) return deadlineExceeded(deadline);
+      if (error instanceof DomainError) {
+        const problem: Problem = { code: error.code, message: error.message };
+        if (error instanceof UnavailableError) problem.retryAfterSeconds = error.retryAfterSeconds;
+        return { ok: false, problem };
+      }
+      log.error({ version: version.ref, err: error }, 'inference failed');
+      return { ok: false, problem: { code: 'INTERNAL', message: 'inference failed' } };
+    },
+  );
 }
 
 function execute(

@@ -24,16 +24,14 @@ const INTERNAL: Problem = { code: 'INTERNAL', message: 'internal error' };
  * serve the baseline instead when the version opts in. Expected failures are part of the outcome,
  * not exceptions (the hot path); an unexpected one is logged and becomes a generic 500.
  */
-export async function runPrediction<B, R>(
+export function runPrediction<B, R>(
   deps: PipelineDeps,
   request: PredictionRequest<B, R>,
 ): Promise<Outcome<R>> {
-  try {
-    return await predict(deps, request);
-  } catch (error) {
+  return predict(deps, request).catch((error: unknown) => {
     request.log.error({ err: error }, 'request failed');
     return settle(request, null, null, null, null, INTERNAL);
-  }
+  });
 }
 
 async function predict<B, R>(deps: PipelineDeps, request: PredictionRequest<B, R>): Promise<Outcome<R>> {
