@@ -1,3 +1,4 @@
+import type { ModelRunner } from '../backends/types.ts';
 import type { Problem } from '../errors.ts';
 import type { ModelTable, VersionConfig } from '../routing/types.ts';
 import { acquireRunner } from './acquire.ts';
@@ -66,9 +67,10 @@ type Served<R> =
 /**
  * Serves the request from one version: waits (within the deadline) for its runner, validates and
  * decodes the input for it, then reads the cache or runs the model. `cacheable` is false for a
- * fallback: its answer is neither read from nor written to the cache.
+ * fallback: its answer is neither read from nor written to the cache. Not an async function: a
+ * loaded version (the usual case) is served without a suspended frame or an await of its own.
  */
-async function serve<B, R>(
+function serve<B, R>(
   deps: PipelineDeps,
   request: PredictionRequest<B, R>,
   table: ModelTable,
@@ -76,30 +78,34 @@ async function serve<B, R>(
   deadline: Deadline,
   cacheable: boolean,
 ): Promise<Served<R>> {
-  // A loaded version (the usual case) is taken without an await: each costs the hot path a turn.
   const state = deps.backends.state(version.id);
-  const acquired =
-    state.status === 'ready'
-      ? { ok: true as const, runner: state.runner }
-      : await acquireRunner(
-          deps.backends,
-          version,
-          Math.min(deps.loadWaitMs, deadline.at - performance.now()),
-          request.log,
-        );
-  if (!acquired.ok) return { ok: false, problem: acquired.problem, inputHash: null, cacheKey: null };
-  const validated = validateInput(deps.validation, version, acquired.runner, request);
-  if (!validated.ok) return { ok: false, problem: validated.problem, inputHash: null, cacheKey: null };
-  const { runner } = acquired;
-  const result = await cacheOrRun(deps, request, {
-    table,
-    version,
-    runner,
-    tensors: validated.tensors,
-    deadline,
-    cacheable,
-  });
-  return result.ok ? { ...result, version, reply: validated.reply } : result;
+  if (state.status === 'ready')
+    return serveWith(deps, request, table, version, deadline, cacheable, state.runner);
+  const waitMs = Math.min(deps.loadWaitMs, deadline.at - performance.now());
+  return acquireRunner(deps.backends, version, waitMs, request.log).then((acquired) =>
+    acquired.ok
+      ? serveWith(deps, request, table, version, deadline, cacheable, acquired.runner)
+      : { ok: false, problem: acquired.problem, inputHash: null, cacheKey: null },
+  );
+}
+
+function serveWith<B, R>(
+  deps: PipelineDeps,
+  request: PredictionRequest<B, R>,
+  table: ModelTable,
+  version: VersionConfig,
+  deadline: Deadline,
+  cacheable: boolean,
+  runner: ModelRunner,
+): Promise<Served<R>> {
+  const validated = validateInput(deps.validation, version, runner, request);
+  if (!validated.ok) {
+    return Promise.resolve({ ok: false, problem: validated.problem, inputHash: null, cacheKey: null });
+  }
+  const plan = { table, version, runner, tensors: validated.tensors, deadline, cacheable };
+  return cacheOrRun(deps, request, plan).then((result) =>
+    result.ok ? { ...result, version, reply: validated.reply } : result,
+  );
 }
 
 /**
