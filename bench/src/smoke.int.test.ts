@@ -101,6 +101,10 @@ describe('bench smoke', () => {
     const result = await runPropagation(ctx);
     expect(result.allReplicas.samples).toBe(SMOKE_SETTINGS.propagationChanges);
     expect(result.perReplica.samples).toBe(SMOKE_SETTINGS.propagationChanges * 4);
+    // Delivery and apply split each replica's figure: a swap never precedes its message.
+    expect(result.perReplicaDelivered.samples).toBe(SMOKE_SETTINGS.propagationChanges * 4);
+    expect(result.perReplicaApplying.p50).toBeGreaterThanOrEqual(0);
+    expect(result.perReplicaDelivered.max).toBeLessThanOrEqual(result.perReplica.max);
     expect(result.lostMessage.samples).toBe(SMOKE_SETTINGS.convergenceTrials);
     expect(result.rollbackError).toBeNull();
     expect(result.rollback?.samples).toBe(SMOKE_SETTINGS.convergenceTrials);

@@ -81,6 +81,8 @@ export function renderMarkdown(report: BenchReport): string {
         [
           timingRow('traffic.set returned → every replica serving it (replica stamps)', p.allReplicas),
           timingRow('traffic.set returned → each replica serving it (replica stamps)', p.perReplica),
+          timingRow('traffic.set returned → each replica received the bus message', p.perReplicaDelivered),
+          timingRow('each replica: bus message received → serving it (its apply)', p.perReplicaApplying),
           timingRow('traffic.set returned → every replica answered a poll with it', p.allReplicasPolled),
           timingRow(
             `lost pub/sub message → every replica (reconcile ${p.lostMessage.reconcileIntervalMs} ms)`,

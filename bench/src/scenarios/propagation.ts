@@ -18,6 +18,13 @@ export interface PropagationResult {
   allReplicas: TimingSummary;
   /** The same per replica and change (4 samples per change). */
   perReplica: TimingSummary;
+  /**
+   * Per replica and change, from `traffic.set` returning to the replica receiving the bus message
+   * (its stamp `modelplane_routing_message_received_timestamp_seconds`): delivery and wake-up.
+   */
+  perReplicaDelivered: TimingSummary;
+  /** Per replica and change, from the message arriving to the swap: the replica's own apply work. */
+  perReplicaApplying: TimingSummary;
   /** From `traffic.set` returning to the first polled prediction of every replica answering with it. */
   allReplicasPolled: TimingSummary;
   /** Lost pub/sub message: from the change to every replica serving it through its reconcile loop. */
@@ -77,6 +84,8 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
     const all: number[] = [];
     const each: number[] = [];
     const polled: number[] = [];
+    const delivered: number[] = [];
+    const applying: number[] = [];
     for (let i = 0; i < settings.propagationChanges; i++) {
       const version = versions[i % 2] as string;
       await set(env.admin, version);
@@ -86,9 +95,13 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
       // 5 ms between them rather than keep four replicas busy on two cores while they reload.
       const seen = await watch.untilServing(ref(version), { timeoutMs: 10_000, pauseMs: 5 });
       polled.push(Math.max(...seen) - returned);
-      const applied = await appliedAt(replicas, MODEL);
-      all.push(Math.max(...applied) - returnedEpoch);
-      for (const at of applied) each.push(at - returnedEpoch);
+      const stamps = await stampsOf(replicas, MODEL);
+      all.push(Math.max(...stamps.map((s) => s.applied)) - returnedEpoch);
+      for (const { received, applied } of stamps) {
+        each.push(applied - returnedEpoch);
+        delivered.push(received - returnedEpoch);
+        applying.push(applied - received);
+      }
     }
 
     ctx.log(`timing ${settings.convergenceTrials} lost-message convergences`);
@@ -107,6 +120,8 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
       replicas: REPLICAS,
       allReplicas: summarize(all),
       perReplica: summarize(each),
+      perReplicaDelivered: summarize(delivered),
+      perReplicaApplying: summarize(applying),
       allReplicasPolled: summarize(polled),
       lostMessage: { ...summarize(lost), reconcileIntervalMs: interval },
       rollback: null,
@@ -136,18 +151,25 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
   }
 }
 
-const APPLIED = /^modelplane_routing_applied_timestamp_seconds\{model="([^"]+)"\} (\S+)$/m;
+const APPLIED = /^modelplane_routing_applied_timestamp_seconds\{model="([^"]+)"\} (\S+)$/;
+const RECEIVED = /^modelplane_routing_message_received_timestamp_seconds\{model="([^"]+)"\} (\S+)$/;
 
-/** Each replica's own stamp (epoch ms) of when it swapped in `model`'s current table, from /metrics. */
-async function appliedAt(replicas: readonly AppProcess[], model: string): Promise<number[]> {
+/** Each replica's own stamps for `model`: when the bus message arrived and when it swapped (epoch ms). */
+async function stampsOf(
+  replicas: readonly AppProcess[],
+  model: string,
+): Promise<{ received: number; applied: number }[]> {
   return Promise.all(
     replicas.map(async (replica) => {
-      const text = await (await fetch(`${replica.url}/metrics`)).text();
-      const line = text.split('\n').find((l) => APPLIED.exec(l)?.[1] === model);
-      const seconds = line ? Number(APPLIED.exec(line)?.[2]) : Number.NaN;
-      if (!Number.isFinite(seconds))
-        throw new Error(`${replica.url}/metrics has no applied timestamp for ${model}`);
-      return seconds * 1000;
+      const lines = (await (await fetch(`${replica.url}/metrics`)).text()).split('\n');
+      const stamp = (pattern: RegExp, what: string) => {
+        const match = lines.map((l) => pattern.exec(l)).find((m) => m?.[1] === model);
+        const seconds = match ? Number(match[2]) : Number.NaN;
+        if (!Number.isFinite(seconds))
+          throw new Error(`${replica.url}/metrics has no ${what} timestamp for ${model}`);
+        return seconds * 1000;
+      };
+      return { received: stamp(RECEIVED, 'message received'), applied: stamp(APPLIED, 'applied') };
     }),
   );
 }

@@ -37,6 +37,8 @@ export class ReplicaReport {
   };
   /** When each model's current table was swapped in: epoch milliseconds, to the microsecond. */
   readonly #appliedAt = new Map<string, number>();
+  /** When the bus message behind each model's latest push-triggered reload arrived (epoch ms). */
+  readonly #receivedAt = new Map<string, number>();
   readonly #rejected = new Map<string, RevisionRejection>();
   readonly #versionErrors = new Map<string, string>();
   /** Per model, the newer table being warmed and the refs of its versions still loading. */
@@ -73,8 +75,19 @@ export class ReplicaReport {
     return this.#appliedAt.get(model);
   }
 
+  /** A bus message about `model` arrived and starts a reload (what the swap's delay is measured from). */
+  received(model: string): void {
+    this.#receivedAt.set(model, performance.timeOrigin + performance.now());
+  }
+
+  /** When the last bus message that started a reload of `model` arrived (epoch ms, sub-millisecond). */
+  receivedAtMs(model: string): number | undefined {
+    return this.#receivedAt.get(model);
+  }
+
   removed(model: string): void {
     this.#appliedAt.delete(model);
+    this.#receivedAt.delete(model);
     this.#rejected.delete(model);
     this.clearVersionErrors(model);
   }

@@ -129,6 +129,7 @@ describe('RoutingState against the real control plane', () => {
     try {
       await cp.admin.traffic.canary.mutate({ model: 'pushed', version: '2', weight: 1000 });
       let latest = await storedRevision(cp, 'pushed');
+      const published = Date.now();
       await hand.publish({
         v: 1,
         kind: 'model',
@@ -142,6 +143,12 @@ describe('RoutingState against the real control plane', () => {
       });
       expect(r.state.stats.pushedTables).toBe(1);
       await expectRoutesMatchStored(r.state.snapshot(), 'pushed');
+      // The replica stamps the message's arrival and the swap (what scenario 6 splits propagation by).
+      const received = r.state.receivedAtMs('pushed') as number;
+      const applied = r.state.appliedAtMs('pushed') as number;
+      expect(received).toBeGreaterThanOrEqual(published - 5);
+      expect(applied).toBeGreaterThanOrEqual(received);
+      expect(applied - received).toBeLessThan(2000);
 
       // Rows of another generation than announced, then a malformed bucket map: both read Postgres.
       const stale = await rowsNow();

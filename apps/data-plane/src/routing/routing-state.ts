@@ -96,6 +96,10 @@ export class RoutingState implements RoutingView {
     return this.report.appliedAtMs(model);
   }
 
+  receivedAtMs(model: string): number | undefined {
+    return this.report.receivedAtMs(model);
+  }
+
   stalenessMs(): number {
     return Date.now() - (this.#sync.lastSyncAt ?? this.startedAt.getTime());
   }

@@ -75,7 +75,12 @@ export class RoutingSync {
       return;
     }
     this.#requested.set(key, message.generation);
-    void (key === '' || message.kind === 'tokens' ? this.#reloadTokens() : this.#reloadModel(key, message));
+    if (key === '' || message.kind === 'tokens') {
+      void this.#reloadTokens();
+      return;
+    }
+    this.#d.report.received(key);
+    void this.#reloadModel(key, message);
   }
 
   /** Resolves when no reload is running. */

@@ -13,6 +13,7 @@ export interface CollectorSources {
     stalenessMs?(): number;
     stats?: Readonly<Record<string, number>>;
     appliedAtMs?(model: string): number | undefined;
+    receivedAtMs?(model: string): number | undefined;
   };
   predictionLog: BatchBufferStats | null;
   feedback: BatchBufferStats | null;
@@ -60,6 +61,21 @@ export function registerCollectors(registry: Registry, sources: CollectorSources
       this.reset();
       for (const table of routing.snapshot()?.models.values() ?? []) {
         const at = routing.appliedAtMs?.(table.name);
+        if (at !== undefined) this.set({ model: table.name }, at / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'modelplane_routing_message_received_timestamp_seconds',
+    help:
+      'When this replica received the bus message that started its latest reload of each model ' +
+      '(Unix time, sub-millisecond): with the applied timestamp, splits propagation into delivery and apply',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const table of routing.snapshot()?.models.values() ?? []) {
+        const at = routing.receivedAtMs?.(table.name);
         if (at !== undefined) this.set({ model: table.name }, at / 1000);
       }
     },
