@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { predictAuthHook } from './auth.ts';
 import type { BackendManager } from './backends/types.ts';
@@ -9,6 +8,7 @@ import { type Problem, registerErrorHandlers, sendProblem } from './errors.ts';
 import type { RequestTracker } from './overload/lifecycle.ts';
 import type { ExecutionDeps } from './pipeline/execute.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
+import { timeOrderedUuid } from './request-id.ts';
 import { lazyChildLogger } from './request-logger.ts';
 import { callerRequestId } from './routes/context.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The server mints every request id: it is the key feedback joins on, so a caller reusing one
     // id must not credit one outcome to several exposures. The caller's own id is kept alongside.
     requestIdHeader: false,
-    genReqId: () => randomUUID(),
+    genReqId: () => timeOrderedUuid(),
     // One log line per prediction would dominate the hot path; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },

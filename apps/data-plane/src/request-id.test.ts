@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { timeOrderedUuid } from './request-id.ts';
+
+// RFC 9562 section 5.7: version nibble 7, variant bits 10 (8, 9, a or b).
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('timeOrderedUuid', () => {
+  it('is a version 7 UUID whose first 48 bits are the Unix milliseconds', () => {
+    // 2026-12-06T12:00:00.000Z is 1796558400000 ms, 0x01a24b39aa00.
+    const id = timeOrderedUuid(Date.UTC(2026, 11, 6, 12));
+    expect(id).toMatch(UUID_V7);
+    expect(id.slice(0, 13)).toBe('01a24b39-aa00');
+    expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(Date.UTC(2026, 11, 6, 12));
+  });
+
+  it('sorts by time as text, and never repeats', () => {
+    const earlier = Array.from({ length: 5000 }, () => timeOrderedUuid(1_700_000_000_000));
+    const later = Array.from({ length: 5000 }, () => timeOrderedUuid(1_700_000_000_001));
+    expect(new Set([...earlier, ...later]).size).toBe(10_000);
+    // Sorted as text, every id of the earlier millisecond comes first.
+    expect([...later, ...earlier].sort()).toEqual([...earlier.sort(), ...later.sort()]);
+  });
+});
