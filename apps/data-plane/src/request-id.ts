@@ -9,6 +9,19 @@ import { randomUUID } from 'node:crypto';
  */
 export function timeOrderedUuid(now = Date.now()): string {
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: keep all after the version digit
-  const millis = now.toString(16).padStart(12, '0');
-  return `${millis.slice(0, 8)}-${millis.slice(8, 12)}-7${random.slice(15)}`;
+  return `${timePrefix(now)}-7${random.slice(15)}`;
+}
+
+// Thousands of ids share a millisecond under load: its text is worked out once.
+let prefixMillis = -1;
+let prefix = '';
+
+/** `tttttttt-tttt`: the 48-bit millisecond count as the first two groups. */
+function timePrefix(now: number): string {
+  if (now !== prefixMillis) {
+    const millis = now.toString(16).padStart(12, '0');
+    prefix = `${millis.slice(0, 8)}-${millis.slice(8, 12)}`;
+    prefixMillis = now;
+  }
+  return prefix;
 }

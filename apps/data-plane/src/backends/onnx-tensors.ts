@@ -129,11 +129,15 @@ export function fromOrtTensor(
   const { data } = value;
   const datatype = DATATYPE_BY_ORT_TYPE.get(value.type) ?? meta.datatype;
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    const numbers = Array.from(data, (v) => Number(v));
-    if (!numbers.every(Number.isSafeInteger)) {
-      throw new Error(
-        `output '${meta.name}' has an INT64 value beyond ±2^53, which JSON numbers cannot carry`,
-      );
+    const numbers: number[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const n = Number(data[i]);
+      if (!Number.isSafeInteger(n)) {
+        throw new Error(
+          `output '${meta.name}' has an INT64 value beyond ±2^53, which JSON numbers cannot carry`,
+        );
+      }
+      numbers.push(n);
     }
     return { name: meta.name, datatype, shape, data: numbers };
   }
@@ -143,7 +147,14 @@ export function fromOrtTensor(
   if (value.type === 'bool') {
     return { name: meta.name, datatype: 'BOOL', shape, data: Array.from(data as Uint8Array, (v) => v !== 0) };
   }
-  return { name: meta.name, datatype, shape, data: Array.from(data as ArrayLike<number>) };
+  return { name: meta.name, datatype, shape, data: plainNumbers(data as ArrayLike<number>) };
+}
+
+/** A typed array's values as a plain array, by index: Array.from walks a typed array's iterator. */
+function plainNumbers(data: ArrayLike<number>): number[] {
+  const numbers: number[] = [];
+  for (let i = 0; i < data.length; i++) numbers.push(data[i] as number);
+  return numbers;
 }
 
 /** Zeros of the declared shape with every variable dim set to 1: the warm-up request. */

@@ -103,8 +103,19 @@ function serveWith<B, R>(
     return Promise.resolve({ ok: false, problem: validated.problem, inputHash: null, cacheKey: null });
   }
   const plan = { table, version, runner, tensors: validated.tensors, deadline, cacheable };
+  // Built field by field, not spread: a spread copies through a generic path on every request.
   return cacheOrRun(deps, request, plan).then((result) =>
-    result.ok ? { ...result, version, reply: validated.reply } : result,
+    result.ok
+      ? {
+          ok: true,
+          outputs: result.outputs,
+          servedFrom: result.servedFrom,
+          inputHash: result.inputHash,
+          cacheKey: result.cacheKey,
+          version,
+          reply: validated.reply,
+        }
+      : result,
   );
 }
 
