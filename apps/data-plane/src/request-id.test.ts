@@ -13,6 +13,21 @@ describe('timeOrderedUuid', () => {
     expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(Date.UTC(2026, 11, 6, 12));
   });
 
+  it('spreads its random bits evenly, the variant digit included', () => {
+    const ids = Array.from({ length: 8000 }, () => timeOrderedUuid());
+    for (const id of ids) expect(id).toMatch(UUID_V7);
+    const variants = new Map<string, number>();
+    for (const id of ids) variants.set(id[19] as string, (variants.get(id[19] as string) ?? 0) + 1);
+    // Each of 8, 9, a, b expects 2000; 1700 is more than six standard deviations (about 39) away.
+    expect([...variants.keys()].sort()).toEqual(['8', '9', 'a', 'b']);
+    for (const count of variants.values()) expect(count).toBeGreaterThan(1700);
+    // The last group's digits: 16 values, each expected 8000 * 12 / 16 = 6000 times.
+    const digits = new Map<string, number>();
+    for (const id of ids) for (const digit of id.slice(24)) digits.set(digit, (digits.get(digit) ?? 0) + 1);
+    expect(digits.size).toBe(16);
+    for (const count of digits.values()) expect(count).toBeGreaterThan(5500);
+  });
+
   it('sorts by time as text, and never repeats', () => {
     const earlier = Array.from({ length: 5000 }, () => timeOrderedUuid(1_700_000_000_000));
     const later = Array.from({ length: 5000 }, () => timeOrderedUuid(1_700_000_000_001));

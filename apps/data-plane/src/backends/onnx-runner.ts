@@ -1,6 +1,5 @@
 import type { WarmupRequest } from '@modelplane/schemas';
 import * as ort from 'onnxruntime-node';
-import type { AbortLike } from '../deadline-clock.ts';
 import { readVerifiedArtifact } from './artifact-cache.ts';
 import { SessionCreateError } from './load-failure.ts';
 import { findExternalTensor } from './onnx-external-data.ts';
@@ -168,23 +167,4 @@ function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOpt
     // Warnings only: ORT's info logs go to stderr and would bypass the structured logger.
     logSeverityLevel: 2,
   };
-}
-
-/** Resolves or rejects with `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortLike | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

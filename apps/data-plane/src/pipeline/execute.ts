@@ -1,7 +1,7 @@
 import { DomainError } from '@modelplane/schemas';
 import type { FastifyBaseLogger } from 'fastify';
 import { Batcher, batcherFor } from '../backends/batcher.ts';
-import { RunSkippedError, untilAborted } from '../backends/onnx-runner.ts';
+import { RunSkippedError } from '../backends/onnx-runner.ts';
 import type { BackendStats } from '../backends/stats.ts';
 import type { ModelRunner, Tensor } from '../backends/types.ts';
 import { type Expiry, watchDeadline } from '../deadline-clock.ts';
@@ -127,7 +127,7 @@ function finish(
   deadline: Deadline,
   expiry: Expiry,
 ): Promise<InferenceResult> {
-  return untilAborted(running, expiry).then(
+  return expiry.race(running).then(
     (outputs): InferenceResult => {
       expiry.cancel();
       return { ok: true, outputs };

@@ -76,9 +76,11 @@ export function checkJsonLimits(body: unknown, limits: RequestLimits): Issue[] {
 
   const root = visit(body, null, 'body');
   const stack: Frame[] = root === null ? [] : [root];
+  // One scratch list for every container's child containers: this walk runs on every request.
+  const children: Frame[] = [];
   while (stack.length > 0 && issues.length < MAX_ISSUES) {
     const frame = stack.pop() as Frame;
-    const children: Frame[] = [];
+    children.length = 0;
     if (Array.isArray(frame.value)) {
       const list = frame.value as unknown[];
       if (list.length > limits.maxArrayLength) {
