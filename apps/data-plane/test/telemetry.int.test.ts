@@ -221,6 +221,12 @@ describe('feedback', () => {
       [knownId, 'conversion', 1, null],
       ['never-seen', 'value', 12.5, 'recs'],
     ]);
+    // Feedback ids are UUID v7 whose first 48 bits are the milliseconds the row was received at.
+    for (const row of rows) {
+      expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const millis = Number.parseInt(row.id.replace('-', '').slice(0, 12), 16);
+      expect(millis).toBe(new Date(row.received_at).getTime());
+    }
   });
 
   it.each([

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { type DB, type FeedbackInput, insertFeedback } from '@modelplane/db';
 import type { FeedbackRequest } from '@modelplane/schemas';
 import type { Kysely } from 'kysely';
+import { timeOrderedUuid } from '../request-id.ts';
 import { BatchBuffer, type BufferLogger } from './batch-buffer.ts';
 import { isRowRefusal } from './sql-errors.ts';
 
@@ -43,13 +43,15 @@ export class FeedbackWriter {
   /** Queues the feedback; false when the buffer is full (nothing was kept). */
   accept(feedback: FeedbackRequest): boolean {
     const conversion = typeof feedback.outcome === 'boolean';
+    const receivedAt = new Date();
     return this.buffer.push({
-      id: randomUUID(),
+      // Time-ordered like request ids: the table's primary-key inserts land at its index's right edge.
+      id: timeOrderedUuid(receivedAt.getTime()),
       requestId: feedback.requestId,
       model: feedback.model ?? null,
       kind: conversion ? 'conversion' : 'value',
       value: conversion ? (feedback.outcome ? 1 : 0) : (feedback.outcome as number),
-      receivedAt: new Date(),
+      receivedAt,
       replicaId: this.#replicaId,
     });
   }
