@@ -79,3 +79,35 @@ describe('BatchBuffer with rows the database refuses', () => {
     await log.close(0);
   });
 });
+
+describe('BatchBuffer under steady load', () => {
+  it('writes a few large batches per interval, not a stream of small ones, and loses no row', async () => {
+    const batches: number[][] = [];
+    const log = new BatchBuffer<number>({
+      name: 'test',
+      maxRows: 100_000,
+      maxBytes: 10_000_000,
+      sizeOf: () => 10,
+      whenFull: 'drop-oldest',
+      batchRows: 10_000,
+      flushIntervalMs: 200,
+      // Each write takes 20 ms, as a COPY and its commit do: rows keep arriving meanwhile.
+      write: async (batch) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        batches.push(batch);
+      },
+      logger: silent,
+    });
+    let next = 0;
+    const started = Date.now();
+    while (Date.now() - started < 1000) {
+      for (let i = 0; i < 5; i++) log.push(next++);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await log.close(5000);
+    expect(batches.flat()).toEqual([...Array(next).keys()]);
+    // One batch per 200 ms tick (and the rest at close); draining whatever arrived during each
+    // write would have made dozens of batches of a few rows each.
+    expect(batches.length).toBeLessThanOrEqual(8);
+  });
+});

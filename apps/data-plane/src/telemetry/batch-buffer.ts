@@ -144,6 +144,21 @@ export class BatchBuffer<T> {
     }
   }
 
+  /**
+   * The timer's flush: the items queued when it fired, plus any full batch that builds up meanwhile.
+   * Items arriving during those writes wait for the next tick, so a busy replica writes a few large
+   * batches a second instead of draining in a stream of small ones: each write (a COPY, its commit)
+   * costs the database and this process a fixed amount whatever its size.
+   */
+  async #flushDue(): Promise<void> {
+    let due = this.#queued();
+    // Checked on every turn: another flush may have written (or a drop removed) what was due.
+    while (this.#queued() > 0 && (due > 0 || this.#queued() >= this.#options.batchRows)) {
+      due -= Math.min(this.#queued(), this.#options.batchRows);
+      if (!(await this.#writeOnce())) return;
+    }
+  }
+
   #queued(): number {
     return this.#queue.length - this.#head;
   }
@@ -166,7 +181,7 @@ export class BatchBuffer<T> {
     const wait = Math.max(delayMs, this.#retryAt - Date.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      void this.flush().finally(() => this.#schedule(this.#options.flushIntervalMs));
+      void this.#flushDue().finally(() => this.#schedule(this.#options.flushIntervalMs));
     }, wait);
     this.#timer.unref();
   }
