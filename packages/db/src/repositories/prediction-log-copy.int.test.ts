@@ -73,6 +73,60 @@ describe('prediction log COPY', () => {
     expect(await count(database, 'batch-')).toBe(501);
   });
 
+  it('stores every row as given: times to the millisecond across seconds, escaped text, exact latencies', async () => {
+    const database = await open(testDb.connectionString);
+    const pool = copyPoolFor(database.db);
+    if (!pool) throw new Error('a Postgres database has a pool for COPY');
+    const second = Date.UTC(2026, 11, 6, 21, 30, 37);
+    const times = [
+      second,
+      second + 7,
+      second + 45,
+      second + 999,
+      second + 1001,
+      Date.UTC(1969, 11, 31, 23, 59, 59, 5),
+      second + 61_010,
+      second + 2,
+    ];
+    const models = [
+      'plain',
+      'tab\there',
+      'line\nbreak',
+      'back\\slash',
+      'cr\rhere',
+      'nul\u0000here',
+      'plain',
+      'plain',
+    ];
+    const latencies = [1.2344, 1.2346, 0.0000001, 1234.5, 7, 0.5, 2, 3];
+    const rows = times.map((at, i) => ({
+      ...row(`exact-${i}`),
+      createdAt: new Date(at),
+      model: models[i] as string,
+      latencyMs: latencies[i] as number,
+    }));
+    await copyPredictionLog(pool, rows);
+    const stored = await database.db
+      .selectFrom('prediction_log')
+      .select(['request_id', 'created_at', 'model', 'latency_ms'])
+      .where('request_id', 'like', 'exact-%')
+      .orderBy('request_id')
+      .execute();
+    expect(
+      stored.map((r) => [r.request_id, new Date(r.created_at).toISOString(), r.model, r.latency_ms]),
+    ).toEqual([
+      ['exact-0', new Date(times[0] as number).toISOString(), 'plain', 1.2344],
+      ['exact-1', new Date(times[1] as number).toISOString(), 'tab\there', 1.2346],
+      ['exact-2', new Date(times[2] as number).toISOString(), 'line\nbreak', 0.0000001],
+      ['exact-3', new Date(times[3] as number).toISOString(), 'back\\slash', 1234.5],
+      ['exact-4', new Date(times[4] as number).toISOString(), 'cr\rhere', 7],
+      // Postgres text cannot hold NUL: it is stored as U+FFFD.
+      ['exact-5', '1969-12-31T23:59:59.005Z', 'nul\ufffdhere', 0.5],
+      ['exact-6', '2026-12-06T21:31:38.010Z', 'plain', 2],
+      ['exact-7', '2026-12-06T21:30:37.002Z', 'plain', 3],
+    ]);
+  });
+
   it('gives up on a Postgres that stops answering within its timeout, and writes again once it answers', async () => {
     const proxy = await startBlackholeProxy(Number(new URL(testDb.connectionString).port || 5432));
     try {

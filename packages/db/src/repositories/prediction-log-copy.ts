@@ -39,20 +39,42 @@ export async function copyPredictionLog(pool: pg.Pool, rows: readonly Prediction
 function copyText(rows: readonly PredictionLogInput[]): string {
   let text = '';
   for (const r of rows) {
-    text += `${field(r.requestId)}\t${r.createdAt.toISOString()}\t${field(r.model)}\t${field(r.assignedVersion)}\t${field(r.servedVersion)}\t${number(r.revision)}\t${field(r.routingKeyHash)}\t${r.sticky ? 't' : 'f'}\t${r.pinned ? 't' : 'f'}\t${field(r.inputHash)}\t${number(r.latencyMs)}\t${field(r.servedFrom)}\t${number(r.status)}\t${field(r.errorCode)}\t${field(r.replicaId)}\t${field(r.payloadJson === null ? null : storableJson(r.payloadJson))}\n`;
+    text += `${field(r.requestId)}\t${timestampText(r.createdAt)}\t${field(r.model)}\t${field(r.assignedVersion)}\t${field(r.servedVersion)}\t${number(r.revision)}\t${field(r.routingKeyHash)}\t${r.sticky ? 't' : 'f'}\t${r.pinned ? 't' : 'f'}\t${field(r.inputHash)}\t${number(r.latencyMs)}\t${field(r.servedFrom)}\t${number(r.status)}\t${field(r.errorCode)}\t${field(r.replicaId)}\t${field(r.payloadJson === null ? null : storableJson(r.payloadJson))}\n`;
   }
   return text;
 }
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
+// This runs for every prediction a replica serves, so the common case is one scan per field: text
+// with nothing COPY must escape and no NUL is used as it is.
+const SPECIAL = /[\0\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 function field(text: string | null): string {
   if (text === null) return '\\N';
-  const value = storableText(text);
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string) : value;
+  if (!SPECIAL.test(text)) return text;
+  return storableText(text).replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string);
 }
 
 function number(value: number | null): string {
   return value === null ? '\\N' : String(value);
+}
+
+// Rows of a batch arrive in time order, thousands per second: the date and time up to the second
+// are worked out once per second, not once per row.
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
+/** `date.toISOString()`, e.g. `2026-12-06T21:30:37.630Z`. */
+function timestampText(date: Date): string {
+  const ms = date.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    const iso = date.toISOString();
+    // Years outside 0000-9999 print with a sign and six digits: not worth a cache.
+    if (iso.length !== 24) return iso;
+    cachedSecond = second;
+    cachedPrefix = iso.slice(0, 20);
+  }
+  const millis = ms - second * 1000;
+  return `${cachedPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
