@@ -75,6 +75,5 @@ function timestampText(date: Date): string {
     cachedSecond = second;
     cachedPrefix = iso.slice(0, 20);
   }
-  const millis = ms - second * 1000;
-  return `${cachedPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+  return `${cachedPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
 }
