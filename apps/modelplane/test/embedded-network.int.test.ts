@@ -3,7 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getFreePort, type ManagedProcess, startProcess, stopAllProcesses } from '@modelplane/testing';
+import {
+  getFreePort,
+  type ManagedProcess,
+  startProcess,
+  stopAllProcesses,
+  waitFor,
+} from '@modelplane/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The embedded mode listening on every interface, as someone putting the demo on a shared host would.
@@ -109,7 +115,11 @@ describe('the embedded mode on a non-loopback address', () => {
 
   it('serves without a token only when PREDICT_AUTH=off says so, with a loud warning', async () => {
     const server = await startServer({ HOST: '0.0.0.0', PREDICT_AUTH: 'off' });
-    const output = server.process.output();
+    // The warning goes to stderr, a pipe of its own: it may be read after the ready line on stdout.
+    const warned = /WARNING: predict auth is OFF/;
+    const output = await waitFor(() => warned.test(server.process.output()) && server.process.output(), {
+      message: 'the predict-auth warning on stderr',
+    }).catch(() => server.process.output());
     expect(output).toMatch(/predict auth is OFF/);
     expect(output).toMatch(/WARNING: predict auth is OFF \(PREDICT_AUTH=off\) on 0\.0\.0\.0/);
     expect(await predict(server)).toBe(200);
