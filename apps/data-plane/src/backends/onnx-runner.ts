@@ -1,5 +1,6 @@
 import type { WarmupRequest } from '@modelplane/schemas';
 import * as ort from 'onnxruntime-node';
+import { InFlightList } from '../in-flight-list.ts';
 import { readVerifiedArtifact } from './artifact-cache.ts';
 import { SessionCreateError } from './load-failure.ts';
 import { findExternalTensor } from './onnx-external-data.ts';
@@ -41,7 +42,8 @@ export class RunSkippedError extends Error {
  * session's own metadata before they reach the runtime; outputs come back as flat Tensors.
  */
 export class OnnxRunner implements ModelRunner {
-  private readonly inFlight = new Set<Promise<unknown>>();
+  // Not a Set: see InFlightList.
+  private readonly inFlight = new InFlightList<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   warmupWarning: string | null = null;
 
@@ -108,14 +110,14 @@ export class OnnxRunner implements ModelRunner {
       return Promise.reject(error);
     }
     // One `then` (not an async function) for every run: it leaves `inFlight` either way.
-    this.inFlight.add(run);
+    const entry = this.inFlight.add(run);
     return run.then(
       (result) => {
-        this.inFlight.delete(run);
+        this.inFlight.remove(entry);
         return this.outputs.map((meta) => fromOrtTensor(meta, result[meta.name]));
       },
       (error: unknown) => {
-        this.inFlight.delete(run);
+        this.inFlight.remove(entry);
         throw error;
       },
     );
@@ -124,7 +126,7 @@ export class OnnxRunner implements ModelRunner {
   /** Refuses new requests, lets running ones finish, then frees the session. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled([...this.inFlight]);
+      await Promise.allSettled(this.inFlight.values());
       await this.session.release();
     })();
     return this.closing;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { InFlightList } from '../in-flight-list.ts';
 
 /** Options for {@link attachLifecycle}. */
 export interface LifecycleOptions {
@@ -49,21 +50,20 @@ export function createLifecycle(
   const hooks: ShutdownHook[] = [];
   let draining = false;
   let stopping = false;
-  // The responses not yet finished: a set (not a count) so that those still in flight when the
-  // server stops can be told to close their connection.
-  const inFlight = new Set<ServerResponse>();
+  // The responses not yet finished: a list (not a count) so that those still in flight when the
+  // server stops can be told to close their connection; not a Set (see InFlightList).
+  const inFlight = new InFlightList<ServerResponse>();
   let idle: (() => void) | null = null;
   let shutdown: Promise<{ abandoned: number }> | null = null;
   let boundApp: FastifyInstance | null = null;
 
-  // One shared listener ('close' fires once, after the response is sent or when the client goes away).
-  function untrack(this: ServerResponse): void {
-    inFlight.delete(this);
-    if (inFlight.size === 0) idle?.();
-  }
   const track = (response: ServerResponse): void => {
-    inFlight.add(response);
-    response.on('close', untrack);
+    const entry = inFlight.add(response);
+    // 'close' fires once, after the response is sent or when the client goes away.
+    response.on('close', () => {
+      inFlight.remove(entry);
+      if (inFlight.size === 0) idle?.();
+    });
     if (stopping) response.setHeader('connection', 'close');
   };
 
@@ -72,7 +72,8 @@ export function createLifecycle(
     options.logger?.info({ drainMs }, 'draining: not ready, still serving');
     await sleep(drainMs);
     stopping = true;
-    for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+    for (const response of inFlight.values())
+      if (!response.headersSent) response.setHeader('connection', 'close');
     options.logger?.info({ inFlight: inFlight.size }, 'no longer accepting connections');
     app.server.close();
     app.server.closeIdleConnections();
