@@ -43,6 +43,36 @@ describe('createRedis', () => {
     }
   });
 
+  it('with auto-pipelining, sends one turn of commands together and still fails fast while cut off', async () => {
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const redis = createRedis(proxy.url(), { autoPipelining: true });
+    const plain = createRedis(testRedisUrl());
+    try {
+      await waitForRedisReady(redis, 2000);
+      await waitForRedisReady(plain, 2000);
+      await redis.set(`${prefix}k`, 'v');
+      const gets = Array.from({ length: 50 }, () => redis.get(`${prefix}k`));
+      // Queued for one pipeline at the end of this turn, not written one by one.
+      expect(redis.autoPipelineQueueSize).toBe(50);
+      expect(await Promise.all(gets)).toEqual(Array(50).fill('v'));
+      void plain.get(`${prefix}k`);
+      expect(plain.autoPipelineQueueSize).toBe(0);
+
+      proxy.cut();
+      await waitFor(() => redis.status !== 'ready', { message: 'client notices the cut' });
+      const started = Date.now();
+      await expect(redis.get(`${prefix}k`)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(100);
+      proxy.restore();
+      await waitForRedisReady(redis, 5000);
+      expect(await redis.get(`${prefix}k`)).toBe('v');
+    } finally {
+      await closeRedis(redis);
+      await closeRedis(plain);
+      await proxy.close();
+    }
+  });
+
   it('times out a command against a server that accepts but never answers', async () => {
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => sockets.add(socket)).listen(0, '127.0.0.1');
