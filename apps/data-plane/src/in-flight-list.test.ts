@@ -4,13 +4,16 @@ import { InFlightList } from './in-flight-list.ts';
 describe('InFlightList', () => {
   it('holds what was added and not removed, from the head, the middle and the tail', () => {
     const list = new InFlightList<string>();
-    const entries = ['a', 'b', 'c', 'd', 'e'].map((value) => list.add(value));
+    const a = list.add('a');
+    list.add('b');
+    const c = list.add('c');
+    list.add('d');
+    const e = list.add('e');
     expect(list.size).toBe(5);
     expect(list.values()).toEqual(['e', 'd', 'c', 'b', 'a']);
-    const [a, , c, , e] = entries;
-    list.remove(c as (typeof entries)[number]);
-    list.remove(e as (typeof entries)[number]);
-    list.remove(a as (typeof entries)[number]);
+    list.remove(c);
+    list.remove(e);
+    list.remove(a);
     expect(list.values()).toEqual(['d', 'b']);
     expect(list.size).toBe(2);
     list.add('f');
