@@ -64,6 +64,7 @@ describe('bench smoke', () => {
       'floor',
       'modelplane',
       'modelplane-log-off',
+      'modelplane-cache-miss',
       'onnx-minimal',
       'legacy',
       'recs-batched',
@@ -89,6 +90,10 @@ describe('bench smoke', () => {
     expect(http.get('modelplane')?.counters.logRows).toBeGreaterThanOrEqual(
       http.get('modelplane')!.load.requests * 0.9,
     );
+    // The all-miss row missed: every measured request ran the model, none was a hit.
+    const misses = http.get('modelplane-cache-miss')!;
+    expect(misses.counters.cacheMisses).toBeGreaterThanOrEqual(misses.load.requests * 0.9);
+    expect(misses.counters.cacheHits).toBe(0);
     // The old design hits Postgres on every request: its backends show CPU, and every answer left a row.
     expect(http.get('legacy')?.cpuMsPerRequest.postgres).toBeGreaterThan(0);
     expect(await countLegacyLogRows(env.database.url)).toBeGreaterThanOrEqual(

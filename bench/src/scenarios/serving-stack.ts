@@ -30,6 +30,8 @@ export interface ServingStack {
   dataPlane: AppProcess;
   /** The same data plane with `PREDICTION_LOG=off` (scenario 7). */
   dataPlaneNoLog: AppProcess;
+  /** A third, default data plane for the all-miss row (its stored entries stay out of the others' heaps). */
+  dataPlaneMisses: AppProcess;
   onnx: AppProcess;
   legacy: AppProcess;
   /** Headers for the data plane (predict auth is on). */
@@ -84,6 +86,7 @@ export async function startServingStack(ctx: ScenarioContext): Promise<ServingSt
     const nodeArgs = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
     const dataPlane = await start(env.startDataPlane({ core, nodeArgs }));
     const dataPlaneNoLog = await start(env.startDataPlane({ core, env: { PREDICTION_LOG: 'off' } }));
+    const dataPlaneMisses = await start(env.startDataPlane({ core }));
     const onnx = await start(startOnnxServer(core, recs));
     const legacy = await start(startLegacyServer(core, env.database.url, env.redis.url, 'legacy:'));
     const postgres = () => env.database.backendPids();
@@ -91,6 +94,7 @@ export async function startServingStack(ctx: ScenarioContext): Promise<ServingSt
       floor,
       dataPlane,
       dataPlaneNoLog,
+      dataPlaneMisses,
       onnx,
       legacy,
       auth: { authorization: `Bearer ${env.predictToken}` },

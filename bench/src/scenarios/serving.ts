@@ -1,6 +1,7 @@
 import type { HttpTarget } from '../harness/measure.ts';
 import { batchingTargets } from './batching.ts';
 import { cacheHitTarget } from './cache-hit.ts';
+import { cacheMissTarget } from './cache-miss.ts';
 import { logCounters } from './log-ingestion.ts';
 import { MODELS, type ServingStack, startServingStack } from './serving-stack.ts';
 import type { NotRun, ScenarioContext } from './types.ts';
@@ -46,6 +47,7 @@ export async function prepareServing(ctx: ScenarioContext): Promise<ServingSetup
         cpu: stack.cpu(stack.dataPlaneNoLog, true),
         afterWarmup: stack.pinBackends,
       },
+      cacheMissTarget(ctx, stack),
       {
         id: 'onnx-minimal',
         label: 'minimal Fastify + ONNX session, recs',

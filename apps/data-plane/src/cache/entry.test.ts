@@ -25,6 +25,16 @@ describe('cache entries', () => {
     expect(encodeEntry([big], 0, 1024)).toBe('tooLarge');
   });
 
+  it('measures the cap in UTF-8 bytes, not characters', () => {
+    const text = (s: string): Tensor => ({ name: 'label', datatype: 'BYTES', shape: [1], data: [s] });
+    const plain = encodeEntry([text('x'.repeat(600))], 0, 1024) as string;
+    // 600 two-byte characters: under 1024 characters, over 1024 bytes.
+    const accented = encodeEntry([text('é'.repeat(600))], 0, 1024);
+    expect(plain.length).toBeLessThan(1024);
+    expect(accented).toBe('tooLarge');
+    expect(encodeEntry([text('é'.repeat(400))], 0, 1024)).toEqual(expect.stringContaining('é'));
+  });
+
   it.each([
     ['not JSON', '{'],
     ['another version', JSON.stringify({ v: 2, exp: 1, outputs: [] })],

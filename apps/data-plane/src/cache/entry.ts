@@ -55,7 +55,8 @@ export function encodeEntry(
     exp: expiresAt,
     outputs: outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: t.data })),
   });
-  return Buffer.byteLength(text) > maxBytes ? 'tooLarge' : text;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only text that might be over needs counting.
+  return text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes ? 'tooLarge' : text;
 }
 
 /** Reads an entry back; null when it is not a well-formed entry (it is then treated as a miss). */
