@@ -36,6 +36,28 @@ export const DEFAULT_CACHE_MAX_ENTRY_BYTES = 256 * 1024;
 export const DEFAULT_CACHE_MAX_IN_FLIGHT = 10_000;
 const TTL_JITTER = 0.1;
 
+/** What an entry's objects take besides its tensors: its LRU slot, outputs array and map entry. */
+const ENTRY_OVERHEAD_BYTES = 250;
+/** What each output tensor's object and shape array take besides its elements. */
+const TENSOR_OVERHEAD_BYTES = 150;
+/**
+ * What an element takes beyond its JSON text: a number in a frozen array is a pointer to a boxed
+ * double (24 bytes) where its text is 10 to 20 characters.
+ */
+const ELEMENT_OVERHEAD_BYTES = 6;
+
+/**
+ * The heap an in-process entry takes, so CACHE_MEMORY_BYTES bounds the memory it stands for: its
+ * key and serialised text, plus fixed costs per entry, per tensor and per element. Checked against
+ * the heap growth of a full tier for outputs of one to eight tensors and one to 768 elements
+ * (cache/memory-budget.test.ts); it stays within about 20 % of it.
+ */
+function heapEstimate(key: string, text: string, outputs: readonly Tensor[]): number {
+  let bytes = key.length + text.length + ENTRY_OVERHEAD_BYTES;
+  for (const tensor of outputs) bytes += TENSOR_OVERHEAD_BYTES + tensor.data.length * ELEMENT_OVERHEAD_BYTES;
+  return bytes;
+}
+
 /**
  * The two-tier prediction cache: an in-process LRU bounded in bytes in front of Redis, with
  * coalescing of identical in-flight requests. Keys come from {@link cacheKey}; this class stores,
@@ -88,9 +110,8 @@ export class PredictionCache {
       this.stats.redis.corrupt += 1;
       return null;
     }
-    // The in-process copy expires with the Redis one, so a hit never outlives its TTL. Sizes are
-    // the entry's text length: an estimate of its heap cost, not an exact count.
-    this.#memory?.set(key, entry.outputs, text.length + key.length, entry.expiresAt);
+    // The in-process copy expires with the Redis one, so a hit never outlives its TTL.
+    this.#memory?.set(key, entry.outputs, heapEstimate(key, text, entry.outputs), entry.expiresAt);
     return entry.outputs;
   }
 
@@ -108,7 +129,7 @@ export class PredictionCache {
     const expiresAt = this.#now() + ttlMs;
     const text = encodeEntry(outputs, expiresAt, this.#maxEntryBytes);
     if (text === 'tooLarge' || text === 'nonFinite') return text;
-    this.#memory?.set(key, freezeOutputs(outputs), text.length + key.length, expiresAt);
+    this.#memory?.set(key, freezeOutputs(outputs), heapEstimate(key, text, outputs), expiresAt);
     this.#redis?.set(key, text, ttlMs);
     return 'stored';
   }
