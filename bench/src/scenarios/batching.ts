@@ -1,4 +1,5 @@
 import type { HttpTarget } from '../harness/measure.ts';
+import { scrapeMetrics, sumOf } from '../harness/metrics.ts';
 import { BATCHING, MODELS, type ServingStack, WORKER_THREADS } from './serving-stack.ts';
 import type { ScenarioContext } from './types.ts';
 
@@ -44,14 +45,13 @@ export function batchingTargets(ctx: ScenarioContext, stack: ServingStack): Http
  * from `modelplane_batch_size` on /metrics; nothing when the data plane has no such metric.
  */
 async function batchCounters(dataPlaneUrl: string, prefix: string): Promise<Record<string, number>> {
-  const response = await fetch(`${dataPlaneUrl}/metrics`);
-  if (!response.ok) return {};
-  const text = await response.text();
-  const read = (series: string) => {
-    let total = 0;
-    const pattern = new RegExp(`^modelplane_batch_size_${series}\\{version="([^"]*)"\\} (\\S+)$`, 'gm');
-    for (const match of text.matchAll(pattern)) if (match[1]?.startsWith(prefix)) total += Number(match[2]);
-    return total;
-  };
+  const samples = await scrapeMetrics(dataPlaneUrl);
+  if (!samples) return {};
+  const read = (series: string) =>
+    sumOf(
+      samples,
+      `modelplane_batch_size_${series}`,
+      (labels) => labels.version?.startsWith(prefix) ?? false,
+    );
   return { batches: read('count'), batchedRequests: read('sum') };
 }

@@ -1,4 +1,5 @@
 import type { HttpTarget } from '../harness/measure.ts';
+import { scrapeMetrics, sumOf } from '../harness/metrics.ts';
 import type { AppProcess } from '../infra/apps.ts';
 import { MODELS, type ServingStack } from './serving-stack.ts';
 import type { ScenarioContext } from './types.ts';
@@ -29,13 +30,8 @@ export function cacheMissTarget(ctx: ScenarioContext, stack: ServingStack): Http
 
 /** The cached model's hits and misses so far, from the replica's /metrics. */
 async function cacheEvents(app: AppProcess): Promise<Record<string, number>> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
-  const count = (event: string) =>
-    text
-      .split('\n')
-      .filter(
-        (line) => line.startsWith('modelplane_cache_events_total{') && line.includes(`event="${event}"`),
-      )
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-  return { cacheMisses: count('miss'), cacheHits: count('hit_memory') + count('hit_redis') };
+  const samples = (await scrapeMetrics(app.url)) ?? [];
+  const count = (...events: string[]) =>
+    sumOf(samples, 'modelplane_cache_events_total', (labels) => events.includes(labels.event ?? ''));
+  return { cacheMisses: count('miss'), cacheHits: count('hit_memory', 'hit_redis') };
 }

@@ -1,4 +1,5 @@
 import { createControlPlaneClient } from '@modelplane/client';
+import { scrapeMetrics } from '../harness/metrics.ts';
 import { stopProcess } from '../harness/processes.ts';
 import { watchVersions } from '../harness/version-watch.ts';
 import { type AppProcess, startControlPlane } from '../infra/apps.ts';
@@ -151,9 +152,6 @@ export async function runPropagation(ctx: ScenarioContext): Promise<PropagationR
   }
 }
 
-const APPLIED = /^modelplane_routing_applied_timestamp_seconds\{model="([^"]+)"\} (\S+)$/;
-const RECEIVED = /^modelplane_routing_message_received_timestamp_seconds\{model="([^"]+)"\} (\S+)$/;
-
 /** Each replica's own stamps for `model`: when the bus message arrived and when it swapped (epoch ms). */
 async function stampsOf(
   replicas: readonly AppProcess[],
@@ -161,15 +159,18 @@ async function stampsOf(
 ): Promise<{ received: number; applied: number }[]> {
   return Promise.all(
     replicas.map(async (replica) => {
-      const lines = (await (await fetch(`${replica.url}/metrics`)).text()).split('\n');
-      const stamp = (pattern: RegExp, what: string) => {
-        const match = lines.map((l) => pattern.exec(l)).find((m) => m?.[1] === model);
-        const seconds = match ? Number(match[2]) : Number.NaN;
+      const samples = (await scrapeMetrics(replica.url)) ?? [];
+      const stamp = (name: string, what: string) => {
+        const sample = samples.find((s) => s.name === name && s.labels.model === model);
+        const seconds = sample ? sample.value : Number.NaN;
         if (!Number.isFinite(seconds))
           throw new Error(`${replica.url}/metrics has no ${what} timestamp for ${model}`);
         return seconds * 1000;
       };
-      return { received: stamp(RECEIVED, 'message received'), applied: stamp(APPLIED, 'applied') };
+      return {
+        received: stamp('modelplane_routing_message_received_timestamp_seconds', 'message received'),
+        applied: stamp('modelplane_routing_applied_timestamp_seconds', 'applied'),
+      };
     }),
   );
 }
