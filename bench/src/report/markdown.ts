@@ -1,6 +1,6 @@
 import type { PathProfile } from '../scenarios/stages.ts';
 import type { TimingSummary } from '../scenarios/stats.ts';
-import type { BenchReport, HttpRow } from './types.ts';
+import type { BenchReport, HttpRow, TargetRow } from './types.ts';
 
 const n = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
@@ -117,13 +117,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(
     ...table(
       ['#', 'figure', 'measured', 'aim', 'verdict'],
-      report.targets.map((t) => [
-        String(t.scenario),
-        t.target,
-        t.measured,
-        t.aim,
-        t.met === null ? '—' : t.met ? 'met' : '**missed**',
-      ]),
+      report.targets.map((t) => [String(t.scenario), t.target, t.measured, t.aim, verdict(t)]),
     ),
     '',
   );
@@ -189,4 +183,13 @@ function stagesSection(paths: PathProfile[]): string[] {
 
 function pct(part: number, whole: number): string {
   return whole > 0 ? `${((100 * part) / whole).toFixed(0)} %` : '—';
+}
+
+/** met / missed, or unsettled when the rounds disagree (noise larger than the margin). */
+export function verdict(t: TargetRow): string {
+  if (t.met === null) return '—';
+  const rounds = t.roundsMet;
+  if (rounds && rounds.met > 0 && rounds.met < rounds.of)
+    return `**unsettled**: ${rounds.met} of ${rounds.of} rounds met it`;
+  return t.met ? 'met' : '**missed**';
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { verdict } from './markdown.ts';
 import { evaluateTargets } from './targets.ts';
-import type { HttpRow } from './types.ts';
+import type { HttpRow, TargetRow } from './types.ts';
 
 function row(id: string, rounds: Array<[rps: number, serverUs: number]>): HttpRow {
   const best = rounds.reduce((a, b) => (b[0] > a[0] ? b : a));
@@ -48,5 +49,46 @@ describe('evaluateTargets', () => {
     const cpu = targets.find((t) => t.target === 'cache hit server CPU/req vs floor');
     expect(cpu?.measured).toBe('1.38x (rounds: 1.30, 1.38, 1.43)');
     expect(cpu?.met).toBe(true);
+  });
+});
+
+describe('verdicts', () => {
+  const floor = row('floor', [
+    [20_000, 40],
+    [20_000, 40],
+    [20_000, 40],
+  ]);
+  const hitsAt = (...us: number[]) =>
+    row(
+      'modelplane-cache-hit',
+      us.map((u) => [15_000, u]),
+    );
+  const cpuRow = (hitUs: number[]) =>
+    evaluateTargets([floor, hitsAt(...hitUs)], null, null).find(
+      (t) => t.target === 'cache hit server CPU/req vs floor',
+    ) as TargetRow;
+
+  it('is met or missed when every round agrees', () => {
+    const met = cpuRow([52, 56, 58]);
+    expect(met.roundsMet).toEqual({ met: 3, of: 3 });
+    expect(verdict(met)).toBe('met');
+    const missed = cpuRow([64, 70, 75]);
+    expect(missed.roundsMet).toEqual({ met: 0, of: 3 });
+    expect(verdict(missed)).toBe('**missed**');
+  });
+
+  it('is unsettled when the rounds disagree, whichever way the median falls', () => {
+    // Ratios 1.30, 1.45, 1.70: the median meets the aim of 1.5x, one round misses it.
+    const medianMet = cpuRow([52, 58, 68]);
+    expect(medianMet.met).toBe(true);
+    expect(verdict(medianMet)).toBe('**unsettled**: 2 of 3 rounds met it');
+    // Ratios 1.40, 1.60, 1.75: the median misses, one round meets.
+    const medianMissed = cpuRow([56, 64, 70]);
+    expect(medianMissed.met).toBe(false);
+    expect(verdict(medianMissed)).toBe('**unsettled**: 1 of 3 rounds met it');
+  });
+
+  it('leaves informational figures without a verdict', () => {
+    expect(verdict({ scenario: 7, target: 't', measured: 'm', aim: '—', met: null })).toBe('—');
   });
 });

@@ -10,22 +10,49 @@ const rps: Pick = (r) => r.rps;
 const serverUs: Pick = (r) => r.serverCpuUs;
 const totalUs: Pick = (r) => r.totalCpuUs;
 
+/** A ratio taken within each round, its median over the rounds, and how it reads. */
+interface Paired {
+  value: number;
+  text: string;
+  /** Each round's ratio, in round order. */
+  ratios: number[];
+}
+
 /**
  * `pick(a) / pick(b)` within each round (the two were measured back to back), and the median over
  * the rounds: a slow spell of the machine then moves both sides of a ratio, not one.
  */
-function paired(a: HttpRow, b: HttpRow, pick: Pick): { value: number; text: string } {
+function paired(a: HttpRow, b: HttpRow, pick: Pick): Paired {
   const n = Math.min(a.rounds.length, b.rounds.length);
   const ratios: number[] = [];
   for (let i = 0; i < n; i++)
     ratios.push(pick(a.rounds[i] as RoundFigures) / pick(b.rounds[i] as RoundFigures));
-  if (ratios.length === 0) return { value: Number.NaN, text: 'n/a' };
+  if (ratios.length === 0) return { value: Number.NaN, text: 'n/a', ratios };
   const sorted = [...ratios].sort((p, q) => p - q);
   const mid = sorted.length >> 1;
   const value =
     sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   const each = ratios.length > 1 ? ` (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
-  return { value, text: `${x(value)}${each}` };
+  return { value, text: `${x(value)}${each}`, ratios };
+}
+
+/**
+ * A target judged on paired ratios: `met` follows the median, and `roundsMet` says how many rounds
+ * reached the aim on their own, so a verdict that the machine's noise could flip reads as unsettled
+ * rather than as met or missed.
+ */
+function pairedTarget(
+  base: Omit<TargetRow, 'measured' | 'met' | 'roundsMet'>,
+  ratio: Paired,
+  reaches: (value: number) => boolean,
+  suffix = '',
+): TargetRow {
+  return {
+    ...base,
+    measured: `${ratio.text}${suffix}`,
+    met: Number.isNaN(ratio.value) ? null : reaches(ratio.value),
+    roundsMet: { met: ratio.ratios.filter(reaches).length, of: ratio.ratios.length },
+  };
 }
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -46,50 +73,52 @@ export function evaluateTargets(
   if (floor && cacheHit) {
     const throughput = paired(cacheHit, floor, rps);
     const cpu = paired(cacheHit, floor, serverUs);
-    rows.push({
-      scenario: 2,
-      target: 'cache hit throughput vs floor',
-      measured: throughput.text,
-      aim: '≥ 0.70x',
-      met: throughput.value >= 0.7,
-    });
-    rows.push({
-      scenario: 2,
-      target: 'cache hit server CPU/req vs floor',
-      measured: cpu.text,
-      aim: '≤ 1.50x',
-      met: cpu.value <= 1.5,
-    });
+    rows.push(
+      pairedTarget(
+        { scenario: 2, target: 'cache hit throughput vs floor', aim: '≥ 0.70x' },
+        throughput,
+        (v) => v >= 0.7,
+      ),
+      pairedTarget(
+        { scenario: 2, target: 'cache hit server CPU/req vs floor', aim: '≤ 1.50x' },
+        cpu,
+        (v) => v <= 1.5,
+      ),
+    );
   }
   if (modelplane && onnx) {
     const throughput = paired(modelplane, onnx, rps);
     const cpu = paired(modelplane, onnx, serverUs);
-    rows.push({
-      scenario: 3,
-      target: 'inference throughput vs minimal ONNX server',
-      measured: throughput.text,
-      aim: '≥ 0.80x',
-      met: throughput.value >= 0.8,
-    });
-    // The same bar stated as CPU: when both are CPU-bound, 0.8x throughput is 1.25x CPU per request.
-    rows.push({
-      scenario: 3,
-      target: 'inference server CPU/req vs minimal ONNX server',
-      measured: cpu.text,
-      aim: '≤ 1.25x',
-      met: cpu.value <= 1.25,
-    });
+    rows.push(
+      pairedTarget(
+        { scenario: 3, target: 'inference throughput vs minimal ONNX server', aim: '≥ 0.80x' },
+        throughput,
+        (v) => v >= 0.8,
+      ),
+      // The same bar stated as CPU: when both are CPU-bound, 0.8x throughput is 1.25x CPU per request.
+      pairedTarget(
+        { scenario: 3, target: 'inference server CPU/req vs minimal ONNX server', aim: '≤ 1.25x' },
+        cpu,
+        (v) => v <= 1.25,
+      ),
+      // The hot path's CPU budget (the redesign's bar) is looser than scenario 3's first aim.
+      pairedTarget(
+        { scenario: 3, target: 'the same, against the hot-path CPU budget', aim: '≤ 1.50x' },
+        cpu,
+        (v) => v <= 1.5,
+      ),
+    );
   }
   if (modelplane && legacy) {
     const throughput = paired(modelplane, legacy, rps);
     const cpu = paired(legacy, modelplane, totalUs);
-    rows.push({
-      scenario: 5,
-      target: 'throughput vs per-request-database design',
-      measured: throughput.text,
-      aim: '≥ 8x',
-      met: throughput.value >= 8,
-    });
+    rows.push(
+      pairedTarget(
+        { scenario: 5, target: 'throughput vs per-request-database design', aim: '≥ 8x' },
+        throughput,
+        (v) => v >= 8,
+      ),
+    );
     rows.push({
       scenario: 5,
       target: 'p99 vs per-request-database design',
@@ -97,13 +126,17 @@ export function evaluateTargets(
       aim: 'lower',
       met: modelplane.p99Ms < legacy.p99Ms,
     });
-    rows.push({
-      scenario: 5,
-      target: 'total CPU/req (app + Postgres + Redis), old design ÷ Modelplane',
-      measured: cpu.text,
-      aim: '≥ 8x',
-      met: cpu.value >= 8,
-    });
+    rows.push(
+      pairedTarget(
+        {
+          scenario: 5,
+          target: 'total CPU/req (app + Postgres + Redis), old design ÷ Modelplane',
+          aim: '≥ 8x',
+        },
+        cpu,
+        (v) => v >= 8,
+      ),
+    );
   }
   rows.push(...batchingTargets(row), ...loggingTargets(modelplane, row('modelplane-log-off')));
   if (propagation) rows.push(...propagationTargets(propagation));
@@ -161,13 +194,14 @@ function batchingTargets(row: (id: string) => HttpRow | undefined): TargetRow[] 
     if (!off || !on) continue;
     const name = model === 'heavy' ? 'heavy-mlp' : model;
     const throughput = paired(on, off, rps);
-    rows.push({
-      scenario: 4,
-      target: `${name} throughput, batching on ÷ off, 64 conns`,
-      measured: `${throughput.text}${meanBatch(on)}`,
-      aim: '> 1x',
-      met: throughput.value > 1,
-    });
+    rows.push(
+      pairedTarget(
+        { scenario: 4, target: `${name} throughput, batching on ÷ off, 64 conns`, aim: '> 1x' },
+        throughput,
+        (v) => v > 1,
+        meanBatch(on),
+      ),
+    );
     rows.push({
       scenario: 4,
       target: `${name} p99, batching on vs off`,
@@ -199,22 +233,22 @@ function loggingTargets(modelplane: HttpRow | undefined, logOff: HttpRow | undef
     const throughput = paired(modelplane, off, rps);
     const cpu = paired(modelplane, off, serverUs);
     return [
-      {
-        scenario: 7,
-        target: 'serving throughput, prediction log on ÷ off',
-        measured: throughput.text,
-        aim: '≥ 0.90x (logging costs at most 10 %)',
-        met: throughput.value >= 0.9,
-      },
-      {
-        // The replica's own share: Postgres shares the server's core here, so the line above
-        // also pays for the inserts, which in production run on the database's host.
-        scenario: 7,
-        target: 'server CPU/req, prediction log on ÷ off',
-        measured: cpu.text,
-        aim: '≤ 1.10x',
-        met: cpu.value <= 1.1,
-      },
+      pairedTarget(
+        {
+          scenario: 7,
+          target: 'serving throughput, prediction log on ÷ off',
+          aim: '≥ 0.90x (logging costs at most 10 %)',
+        },
+        throughput,
+        (v) => v >= 0.9,
+      ),
+      // The replica's own share: Postgres shares the server's core here, so the line above
+      // also pays for the inserts, which in production run on the database's host.
+      pairedTarget(
+        { scenario: 7, target: 'server CPU/req, prediction log on ÷ off', aim: '≤ 1.10x' },
+        cpu,
+        (v) => v <= 1.1,
+      ),
       {
         scenario: 7,
         target: 'total CPU/req (server + Postgres + Redis), log on ÷ off',

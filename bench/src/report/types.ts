@@ -40,6 +40,11 @@ export interface TargetRow {
   aim: string;
   /** null when the figure is informational or could not be computed. */
   met: boolean | null;
+  /**
+   * For figures measured in several rounds: how many rounds reached the aim on their own. When
+   * they disagree, the verdict is unsettled: the machine's noise is larger than the margin.
+   */
+  roundsMet?: { met: number; of: number };
 }
 
 /** A scenario that started but failed; the rest of the run still reports. */

@@ -31,7 +31,7 @@ export async function writeDocs(report: BenchReport, resultsPath: string): Promi
     `- Date: ${report.date}`,
     `- Machine: ${m.cores} cores (${m.cpuModel}), Node ${m.node}; load average at the start ${m.loadAverage.map((l) => l.toFixed(2)).join(', ')}`,
     `- Cores: ${m.layout}`,
-    `- Each HTTP configuration: ${s.warmupS} s warm-up, then ${s.durationS} s measured, ${s.rounds} interleaved rounds; the tables show each configuration's round with the highest throughput, and every ratio under Targets is taken within each round (the two configurations ran back to back) and the median over the rounds is shown, each round's value in brackets; ${s.connections} connections`,
+    `- Each HTTP configuration: ${s.warmupS} s warm-up, then ${s.durationS} s measured, ${s.rounds} interleaved rounds; the tables show each configuration's round with the highest throughput, and every ratio under Targets is taken within each round (the two configurations ran back to back) and the median over the rounds is shown, each round's value in brackets; a verdict is "unsettled" when some rounds reach the aim and others do not (the machine's noise is larger than the margin); ${s.connections} connections`,
     `- Raw results: \`${resultsPath.slice(resultsPath.indexOf('bench/'))}\``,
     '',
     'The machine is shared with other work, so absolute numbers move from run to run. Every figure that matters is',
