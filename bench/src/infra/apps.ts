@@ -80,6 +80,8 @@ export interface DataPlaneOptions {
   env?: Record<string, string>;
   /** Extra node flags, e.g. `--cpu-prof` to see where a replica's time goes. */
   nodeArgs?: string[];
+  /** Another build of the data plane to run instead of `apps/data-plane/dist/main.js` (`pnpm bench:ab`). */
+  main?: string;
 }
 
 /** Starts `apps/data-plane/dist/main.js` and waits until /readyz says its tables and models are loaded. */
@@ -88,7 +90,7 @@ export function startDataPlane(settings: PlaneSettings, options: DataPlaneOption
     const child = await launch(
       options.core,
       process.execPath,
-      [...(options.nodeArgs ?? []), DATA_PLANE_MAIN],
+      [...(options.nodeArgs ?? []), options.main ?? DATA_PLANE_MAIN],
       {
         env: {
           DATABASE_URL: settings.databaseUrl,

@@ -1,4 +1,5 @@
 import type { RoundFigures } from '../harness/measure.ts';
+import { median } from '../harness/median.ts';
 import type { PropagationResult } from '../scenarios/propagation.ts';
 import type { RouterResult } from '../scenarios/router.ts';
 import type { HttpRow, TargetRow } from './types.ts';
@@ -28,10 +29,7 @@ function paired(a: HttpRow, b: HttpRow, pick: Pick): Paired {
   for (let i = 0; i < n; i++)
     ratios.push(pick(a.rounds[i] as RoundFigures) / pick(b.rounds[i] as RoundFigures));
   if (ratios.length === 0) return { value: Number.NaN, text: 'n/a', ratios };
-  const sorted = [...ratios].sort((p, q) => p - q);
-  const mid = sorted.length >> 1;
-  const value =
-    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const value = median(ratios);
   const each = ratios.length > 1 ? ` (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
   return { value, text: `${x(value)}${each}`, ratios };
 }

@@ -1,0 +1,132 @@
+// `pnpm bench:ab --variant base=apps/data-plane/dist/main.js --variant mine=/tmp/other/main.js`:
+// server CPU per request of two or more builds of the data plane (or one build under different
+// settings) on the same load, measured in interleaved rounds and compared within each round. On a
+// noisy machine this is how a change of a few µs per request is told from the noise before it
+// goes into `pnpm bench`. It only prints; nothing is written to docs/ or bench/results/.
+import { parseArgs } from 'node:util';
+import { detectCores } from '../harness/cores.ts';
+import type { HttpTarget } from '../harness/measure.ts';
+import { median } from '../harness/median.ts';
+import { repoFile, stopStarted } from '../harness/processes.ts';
+import { openEnvironment } from '../infra/environment.ts';
+import { demoModel, registerModel } from '../infra/models.ts';
+import { startOnnxServer } from '../infra/reference-servers.ts';
+import { runHttpTargets } from '../scenarios/http-runner.ts';
+import type { BenchSettings } from '../scenarios/types.ts';
+import { cpuDifference, parseVariant } from './variants.ts';
+
+const LOADS = {
+  inference: { model: 'recs', pool: false, what: 'recs, cache off, every input new' },
+  hit: { model: 'recs-cached', pool: true, what: 'recs, cache on, 64 inputs repeated (hits)' },
+  miss: { model: 'recs-cached', pool: false, what: 'recs, cache on, every input new (misses)' },
+} as const;
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    variant: { type: 'string', multiple: true },
+    load: { type: 'string', default: 'inference' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    onnx: { type: 'boolean', default: false },
+  },
+});
+const fail = (message: string): never => {
+  console.error(`bench:ab: ${message}`);
+  process.exit(2);
+};
+const load =
+  LOADS[values.load as keyof typeof LOADS] ?? fail(`--load must be one of ${Object.keys(LOADS).join(', ')}`);
+const count = (name: string, text: string, min: number) => {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= min ? n : fail(`--${name} must be a whole number ≥ ${min}`);
+};
+const rounds = count('rounds', values.rounds, 1);
+const durationS = count('duration', values.duration, 1);
+const warmupS = count('warmup', values.warmup, 0);
+const variants = (values.variant ?? []).map((spec) => {
+  try {
+    return parseVariant(spec, repoFile(''));
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+});
+if (variants.length === 0) fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
+if (new Set(variants.map((v) => v.name)).size !== variants.length) fail('variant names must differ');
+
+const layout = detectCores();
+console.log(
+  `${layout.description}\nload: ${load.what}; ${rounds} rounds of ${warmupS} s warm-up + ${durationS} s`,
+);
+const env = await openEnvironment(layout);
+try {
+  const recs = demoModel('recs', '2.0.0');
+  await registerModel(env.admin, { name: 'recs', entries: [recs], promote: recs.version });
+  await registerModel(env.admin, {
+    name: 'recs-cached',
+    entries: [recs],
+    promote: recs.version,
+    cache: { enabled: true, ttlSeconds: 300 },
+  });
+  const targets: HttpTarget[] = [];
+  for (const [i, variant] of variants.entries()) {
+    const app = await env.startDataPlane({ core: layout.serverCore, main: variant.main, env: variant.env });
+    targets.push({
+      id: variant.name,
+      label: variant.name,
+      load: {
+        url: `${app.url}/v1/models/${load.model}:predict`,
+        headers: { authorization: `Bearer ${env.predictToken}` },
+        connections: 32,
+        // Each variant its own inputs, so no build answers from entries another one stored in Redis.
+        bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: (i + 1) * 100_000_000 },
+      },
+      cpu: { server: () => [app.process.pid] },
+    });
+  }
+  if (values.onnx) {
+    const onnx = await startOnnxServer(layout.serverCore, recs);
+    targets.push({
+      id: 'onnx-minimal',
+      label: 'minimal Fastify + ONNX session',
+      load: {
+        url: `${onnx.url}/predict`,
+        headers: {},
+        connections: 32,
+        bodies: { kind: 'distinct', offset: 0 },
+      },
+      cpu: { server: () => [onnx.process.pid] },
+    });
+  }
+  const settings: BenchSettings = {
+    mode: 'full',
+    warmupS,
+    durationS,
+    rounds,
+    connections: 32,
+    // Settings of scenarios this tool does not run.
+    batchingConnections: 64,
+    propagationChanges: 0,
+    convergenceTrials: 0,
+    reconcileIntervalMs: 1000,
+    routerSeconds: 0,
+  };
+  const results = await runHttpTargets({ env, layout, settings, log: console.log }, targets);
+  const baseline = results.get(targets[0]?.id ?? '');
+  console.log(`\nserver CPU µs per request, each round, and minus ${targets[0]?.id} within the round:`);
+  for (const [id, m] of results) {
+    const cpu = m.rounds.map((r) => r.serverCpuUs);
+    const diff = baseline ? cpuDifference(m.rounds, baseline.rounds) : null;
+    console.log(
+      `${id.padEnd(16)} ${cpu.map((us) => us.toFixed(0).padStart(4)).join(' ')}  median ${median(cpu).toFixed(0).padStart(4)}` +
+        (diff && m !== baseline
+          ? `   minus: ${diff.perRound.map((us) => us.toFixed(0)).join(' ')}  median ${diff.median.toFixed(0)}`
+          : ''),
+    );
+  }
+} finally {
+  await env.close();
+  await stopStarted();
+}
+process.exit(0);
