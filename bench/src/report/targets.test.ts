@@ -88,6 +88,13 @@ describe('verdicts', () => {
     expect(verdict(medianMissed)).toBe('**unsettled**: 1 of 3 rounds met it');
   });
 
+  it('shows a third decimal where two would round a ratio onto the other side of the aim', () => {
+    // 1.503x prints as 1.50x, which reads as meeting "≤ 1.50x"; 1.4999x as 1.50x is on the right side.
+    const row = cpuRow([60.12, 59.996, 56]);
+    expect(row.measured).toBe('1.50x (rounds: 1.503, 1.50, 1.40)');
+    expect(verdict(row)).toBe('**unsettled**: 2 of 3 rounds met it');
+  });
+
   it('leaves informational figures without a verdict', () => {
     expect(verdict({ scenario: 7, target: 't', measured: 'm', aim: '—', met: null })).toBe('—');
   });

@@ -30,8 +30,18 @@ function paired(a: HttpRow, b: HttpRow, pick: Pick): Paired {
     ratios.push(pick(a.rounds[i] as RoundFigures) / pick(b.rounds[i] as RoundFigures));
   if (ratios.length === 0) return { value: Number.NaN, text: 'n/a', ratios };
   const value = median(ratios);
-  const each = ratios.length > 1 ? ` (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
-  return { value, text: `${x(value)}${each}`, ratios };
+  return { value, text: pairedText(value, ratios), ratios };
+}
+
+/**
+ * `1.23x (rounds: 1.20, 1.23, 1.31)`. With an aim, a ratio that two decimals would round onto the
+ * other side of it gets a third (0.895 against ≥ 0.90), so no figure reads as met when it was missed.
+ */
+function pairedText(value: number, ratios: readonly number[], reaches?: (value: number) => boolean): string {
+  const show = (r: number) =>
+    reaches && reaches(r) !== reaches(Number(r.toFixed(2))) ? r.toFixed(3) : r.toFixed(2);
+  const each = ratios.length > 1 ? ` (rounds: ${ratios.map(show).join(', ')})` : '';
+  return `${show(value)}x${each}`;
 }
 
 /**
@@ -47,7 +57,7 @@ function pairedTarget(
 ): TargetRow {
   return {
     ...base,
-    measured: `${ratio.text}${suffix}`,
+    measured: `${ratio.ratios.length > 0 ? pairedText(ratio.value, ratio.ratios, reaches) : ratio.text}${suffix}`,
     met: Number.isNaN(ratio.value) ? null : reaches(ratio.value),
     roundsMet: { met: ratio.ratios.filter(reaches).length, of: ratio.ratios.length },
   };
