@@ -3,6 +3,7 @@
 // settings) on the same load, measured in interleaved rounds and compared within each round. On a
 // noisy machine this is how a change of a few µs per request is told from the noise before it
 // goes into `pnpm bench`. It only prints; nothing is written to docs/ or bench/results/.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectCores } from '../harness/cores.ts';
 import type { HttpTarget } from '../harness/measure.ts';
@@ -10,7 +11,7 @@ import { median } from '../harness/median.ts';
 import { repoFile, stopStarted } from '../harness/processes.ts';
 import { openEnvironment } from '../infra/environment.ts';
 import { demoModel, registerModel } from '../infra/models.ts';
-import { startOnnxServer } from '../infra/reference-servers.ts';
+import { startFloorServer, startOnnxServer } from '../infra/reference-servers.ts';
 import { runHttpTargets } from '../scenarios/http-runner.ts';
 import type { BenchSettings } from '../scenarios/types.ts';
 import { cpuDifference, parseVariant } from './variants.ts';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
     onnx: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const fail = (message: string): never => {
@@ -55,6 +58,10 @@ const variants = (values.variant ?? []).map((spec) => {
 if (variants.length === 0) fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
 if (new Set(variants.map((v) => v.name)).size !== variants.length) fail('variant names must differ');
 
+// `--cpu-prof DIR`: every server measured writes a `.cpuprofile` into DIR when it is stopped.
+const profileDir = values['cpu-prof'];
+const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+
 const layout = detectCores();
 console.log(
   `${layout.description}\nload: ${load.what}; ${rounds} rounds of ${warmupS} s warm-up + ${durationS} s`,
@@ -71,7 +78,12 @@ try {
   });
   const targets: HttpTarget[] = [];
   for (const [i, variant] of variants.entries()) {
-    const app = await env.startDataPlane({ core: layout.serverCore, main: variant.main, env: variant.env });
+    const app = await env.startDataPlane({
+      core: layout.serverCore,
+      main: variant.main,
+      env: variant.env,
+      nodeArgs,
+    });
     targets.push({
       id: variant.name,
       label: variant.name,
@@ -86,7 +98,7 @@ try {
     });
   }
   if (values.onnx) {
-    const onnx = await startOnnxServer(layout.serverCore, recs);
+    const onnx = await startOnnxServer(layout.serverCore, recs, nodeArgs);
     targets.push({
       id: 'onnx-minimal',
       label: 'minimal Fastify + ONNX session',
@@ -97,6 +109,20 @@ try {
         bodies: { kind: 'distinct', offset: 0 },
       },
       cpu: { server: () => [onnx.process.pid] },
+    });
+  }
+  if (values.floor) {
+    const floor = await startFloorServer(layout.serverCore, nodeArgs);
+    targets.push({
+      id: 'http-floor',
+      label: 'bare Fastify echo',
+      load: {
+        url: `${floor.url}/echo`,
+        headers: {},
+        connections: 32,
+        bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: 0 },
+      },
+      cpu: { server: () => [floor.process.pid] },
     });
   }
   const settings: BenchSettings = {

@@ -36,9 +36,14 @@ export function launchTs(
   core: number | null,
   relative: string,
   args: string[],
-  options: StartProcessOptions = {},
+  { nodeArgs = [], ...options }: StartProcessOptions & { nodeArgs?: string[] } = {},
 ): Promise<ManagedProcess> {
-  return launch(core, process.execPath, ['--import', 'tsx', benchFile(relative), ...args], options);
+  return launch(
+    core,
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', benchFile(relative), ...args],
+    options,
+  );
 }
 
 /** Stops one process by its pid (SIGTERM, then SIGKILL after a grace period). */

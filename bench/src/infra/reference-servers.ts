@@ -8,12 +8,17 @@ async function startServer(
   core: number | null,
   file: string,
   args: (port: number) => string[],
+  nodeArgs: string[] = [],
 ): Promise<AppProcess> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await getFreePort();
     try {
-      const child = await launchTs(core, file, args(port), { readyWhen: /listening on/, timeoutMs: 20_000 });
+      const child = await launchTs(core, file, args(port), {
+        readyWhen: /listening on/,
+        timeoutMs: 20_000,
+        nodeArgs,
+      });
       return { url: `http://127.0.0.1:${port}`, process: child };
     } catch (error) {
       lastError = error;
@@ -23,14 +28,18 @@ async function startServer(
 }
 
 /** Scenario 1's bare Fastify echo route, at `POST /echo`. */
-export function startFloorServer(core: number | null): Promise<AppProcess> {
-  return startServer(core, 'servers/floor-server.ts', (port) => [String(port)]);
+export function startFloorServer(core: number | null, nodeArgs: string[] = []): Promise<AppProcess> {
+  return startServer(core, 'servers/floor-server.ts', (port) => [String(port)], nodeArgs);
 }
 
 /** The minimal Fastify + ONNX server for `entry`, at `POST /predict`. */
-export function startOnnxServer(core: number | null, entry: DemoModelEntry): Promise<AppProcess> {
+export function startOnnxServer(
+  core: number | null,
+  entry: DemoModelEntry,
+  nodeArgs: string[] = [],
+): Promise<AppProcess> {
   const order = (entry.featureOrder ?? []).join(',');
-  return startServer(core, 'servers/onnx-server.ts', (port) => [String(port), entry.file, order]);
+  return startServer(core, 'servers/onnx-server.ts', (port) => [String(port), entry.file, order], nodeArgs);
 }
 
 /** The per-request-database design, at `POST /predict/:model`; its tables must exist already. */
