@@ -82,7 +82,7 @@ try {
       core: layout.serverCore,
       main: variant.main,
       env: variant.env,
-      nodeArgs,
+      nodeArgs: [...nodeArgs, ...variant.nodeArgs],
     });
     targets.push({
       id: variant.name,

@@ -12,7 +12,16 @@ describe('parseVariant', () => {
       name: 'nolog',
       main: '/repo/apps/data-plane/dist/main.js',
       env: { PREDICTION_LOG: 'off', CACHE_REDIS: 'off' },
+      nodeArgs: [],
     });
+    expect(parseVariant('gc=main.js,NODE_ARGS=--single-threaded-gc  --max-semi-space-size=32', '/r')).toEqual(
+      {
+        name: 'gc',
+        main: '/r/main.js',
+        env: {},
+        nodeArgs: ['--single-threaded-gc', '--max-semi-space-size=32'],
+      },
+    );
     expect(parseVariant('a=/tmp/build/main.js', '/repo').main).toBe('/tmp/build/main.js');
   });
 

@@ -9,6 +9,8 @@ export interface Variant {
   /** Absolute path of its `main.js`. */
   main: string;
   env: Record<string, string>;
+  /** Flags for node itself (`NODE_ARGS=--a --b` in the spec), for V8 flags NODE_OPTIONS refuses. */
+  nodeArgs: string[];
 }
 
 /**
@@ -28,7 +30,9 @@ export function parseVariant(spec: string, root: string): Variant {
     if (at <= 0) throw new Error(`--variant ${spec}: "${setting}" is not KEY=VALUE`);
     env[setting.slice(0, at)] = setting.slice(at + 1);
   }
-  return { name, main: isAbsolute(path) ? path : resolve(root, path), env };
+  const nodeArgs = env.NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+  delete env.NODE_ARGS;
+  return { name, main: isAbsolute(path) ? path : resolve(root, path), env, nodeArgs };
 }
 
 /** A variant's server CPU per request against the first variant's, in each round and as the median. */
