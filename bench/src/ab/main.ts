@@ -14,6 +14,7 @@ import { demoModel, registerModel } from '../infra/models.ts';
 import { startFloorServer, startOnnxServer } from '../infra/reference-servers.ts';
 import { runHttpTargets } from '../scenarios/http-runner.ts';
 import type { BenchSettings } from '../scenarios/types.ts';
+import { type ProfiledServer, profileTables } from './profiles.ts';
 import { cpuDifference, parseVariant } from './variants.ts';
 
 const LOADS = {
@@ -67,6 +68,8 @@ console.log(
   `${layout.description}\nload: ${load.what}; ${rounds} rounds of ${warmupS} s warm-up + ${durationS} s`,
 );
 const env = await openEnvironment(layout);
+// Each measured server's pid (naming its profile) and bundle, for `--cpu-prof`'s table.
+const servers: ProfiledServer[] = [];
 try {
   const recs = demoModel('recs', '2.0.0');
   await registerModel(env.admin, { name: 'recs', entries: [recs], promote: recs.version });
@@ -96,6 +99,7 @@ try {
       },
       cpu: { server: () => [app.process.pid] },
     });
+    servers.push({ id: variant.name, pid: app.process.pid, main: variant.main, rounds: [] });
   }
   if (values.onnx) {
     const onnx = await startOnnxServer(layout.serverCore, recs, nodeArgs);
@@ -110,6 +114,7 @@ try {
       },
       cpu: { server: () => [onnx.process.pid] },
     });
+    servers.push({ id: 'onnx-minimal', pid: onnx.process.pid, rounds: [] });
   }
   if (values.floor) {
     const floor = await startFloorServer(layout.serverCore, nodeArgs);
@@ -124,6 +129,7 @@ try {
       },
       cpu: { server: () => [floor.process.pid] },
     });
+    servers.push({ id: 'http-floor', pid: floor.process.pid, rounds: [] });
   }
   const settings: BenchSettings = {
     mode: 'full',
@@ -139,6 +145,7 @@ try {
     routerSeconds: 0,
   };
   const results = await runHttpTargets({ env, layout, settings, log: console.log }, targets);
+  for (const server of servers) server.rounds = results.get(server.id)?.rounds ?? [];
   const baseline = results.get(targets[0]?.id ?? '');
   console.log(`\nserver CPU µs per request, each round, and minus ${targets[0]?.id} within the round:`);
   for (const [id, m] of results) {
@@ -152,7 +159,15 @@ try {
     );
   }
 } finally {
+  // Stopping the servers is what makes them write their profiles.
   await env.close();
   await stopStarted();
+}
+if (profileDir) {
+  console.log(
+    `\nwhere the time goes, measured runs only (profiles in ${resolve(profileDir)}); stages are sampled` +
+      ' main-thread time, which exceeds CPU time when other work on the machine delays the process:',
+  );
+  console.log(await profileTables(resolve(profileDir), servers));
 }
 process.exit(0);

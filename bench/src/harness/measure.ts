@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult, LoadSpec } from '../load/load-spec.ts';
+import type { TimeWindow } from '../profile/stages.ts';
 import type { CoreLayout } from './cores.ts';
 import { CpuProbe, type PidSource } from './cpu.ts';
 import { runLoad } from './load.ts';
@@ -31,6 +32,10 @@ export interface RoundFigures {
   rps: number;
   serverCpuUs: number;
   totalCpuUs: number;
+  /** 2xx responses in the measured run. */
+  requests?: number;
+  /** The measured run on the monotonic clock, in µs (as `.cpuprofile` samples are stamped). */
+  window?: TimeWindow;
 }
 
 /** What to measure: a running server, how to load it, and whose CPU to count. */
@@ -63,7 +68,9 @@ export async function measureHttp(
   const before = await readCounters(target);
   const probe = new CpuProbe(target.cpu);
   await probe.start();
+  const fromUs = monotonicUs();
   const load = await runLoad(layout.loadCore, spec(target, settings.durationS));
+  const toUs = monotonicUs();
   const cpu = await probe.stop();
   const after = await readCounters(target);
   const counters: Record<string, number> = {};
@@ -80,6 +87,8 @@ export async function measureHttp(
     rps: load.rps,
     serverCpuUs: (cpuMsPerRequest.server ?? Number.NaN) * 1000,
     totalCpuUs: total * 1000,
+    requests: Math.round(ok),
+    window: { fromUs, toUs },
   };
   return {
     id: target.id,
@@ -91,6 +100,10 @@ export async function measureHttp(
     counters,
     rounds: [figures],
   };
+}
+
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 async function readCounters(target: HttpTarget): Promise<Record<string, number>> {

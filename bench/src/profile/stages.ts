@@ -75,11 +75,12 @@ export function libraryOf(url: string, functionName: string): string {
 
 /**
  * Self time of each stage for the samples inside `window` (all when omitted). `bundle` says which
- * frames are the app bundle's (`url`), and its source map maps their positions to sources.
+ * frames are the app bundle's (`url`), and its source map maps their positions to sources; without
+ * one (a server that is not Modelplane) only the framework and the libraries are told apart.
  */
 export function stageTimes(
   profile: CpuProfile,
-  bundle: { url: string; app: string; lookup: SourceLookup },
+  bundle: { url: string; app: string; lookup: SourceLookup } | null,
   window?: TimeWindow,
 ): StageTimes {
   const parent = new Map<number, number>();
@@ -91,7 +92,7 @@ export function stageTimes(
   const frameVerdict = (id: number): string | null => {
     const frame = byId.get(id)?.callFrame;
     if (!frame) return null;
-    if (frame.url === bundle.url) {
+    if (bundle && frame.url === bundle.url) {
       const source = bundle.lookup.sourceAt(frame.lineNumber, frame.columnNumber);
       return source ? stageOfSource(source, bundle.app) : null;
     }
