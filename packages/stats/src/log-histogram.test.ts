@@ -37,6 +37,18 @@ describe('log-scale latency histogram', () => {
     }
   });
 
+  it('has the documented bounds, 0.01·2^(i/8) ms, each one inside its own bucket', () => {
+    for (let i = 0; i < LATENCY_BUCKET_COUNT - 1; i++) {
+      const upper = 0.01 * 2 ** (i / 8);
+      expect(bucketUpperMs(i)).toBe(upper);
+      expect(latencyBucket(upper)).toBe(i);
+      // The next representable double above the bound belongs to the next bucket.
+      const above = upper + upper * Number.EPSILON;
+      expect(latencyBucket(above)).toBe(i + 1);
+    }
+    expect(bucketUpperMs(LATENCY_BUCKET_COUNT - 1)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('merged rollups from several replicas give the raw percentiles, to the bucket resolution', () => {
     const random = prng(42);
     // Three replicas with different latency profiles, a millisecond-scale model with a slow tail.

@@ -15,10 +15,17 @@ const DOUBLINGS = 24;
 /** Number of buckets in every latency histogram. */
 export const LATENCY_BUCKET_COUNT = 1 + PER_DOUBLING * DOUBLINGS + 1;
 
-/** The upper bound, in ms, of bucket `i` (Infinity for the overflow bucket). */
-export function bucketUpperMs(i: number): number {
+function upperBoundMs(i: number): number {
   if (i >= LATENCY_BUCKET_COUNT - 1) return Number.POSITIVE_INFINITY;
   return MIN_MS * 2 ** (i / PER_DOUBLING);
+}
+
+/** Every bucket's upper bound, computed once: {@link latencyBucket} runs for every request served. */
+const UPPER_MS = Float64Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => upperBoundMs(i));
+
+/** The upper bound, in ms, of bucket `i` (Infinity for the overflow bucket). */
+export function bucketUpperMs(i: number): number {
+  return i >= LATENCY_BUCKET_COUNT - 1 ? Number.POSITIVE_INFINITY : (UPPER_MS[i] as number);
 }
 
 /** The lower bound, in ms, of bucket `i` (exclusive, except 0 for bucket 0). */
@@ -32,8 +39,8 @@ export function latencyBucket(ms: number): number {
   const i = Math.ceil(Math.log2(ms / MIN_MS) * PER_DOUBLING - 1e-9);
   // The guard against rounding: make sure ms really is within (lower, upper].
   let bucket = Math.min(Math.max(i, 1), LATENCY_BUCKET_COUNT - 1);
-  while (bucket > 1 && ms <= bucketUpperMs(bucket - 1)) bucket -= 1;
-  while (bucket < LATENCY_BUCKET_COUNT - 1 && ms > bucketUpperMs(bucket)) bucket += 1;
+  while (bucket > 1 && ms <= (UPPER_MS[bucket - 1] as number)) bucket -= 1;
+  while (bucket < LATENCY_BUCKET_COUNT - 1 && ms > (UPPER_MS[bucket] as number)) bucket += 1;
   return bucket;
 }
 

@@ -14,6 +14,8 @@ interface Cell {
   buckets: number[];
   /** The latencies of the requests no cache tier answered (memory, Redis, the repeat-hit memo). */
   uncached: number[];
+  /** True while the cell is in the writer's map: a cell taken out for writing or dropped is not added to. */
+  held: boolean;
 }
 
 /** Options for {@link RollupWriter}. */
@@ -42,6 +44,11 @@ export class RollupWriter {
   readonly #options: Required<RollupOptions>;
   readonly #logger: BufferLogger;
   readonly #cells = new Map<string, Cell>();
+  /**
+   * The cell each (model, version) last counted into, found without building the string key:
+   * `record` runs for every request. Cleared on each flush, so it never outgrows the versions served.
+   */
+  readonly #recent = new Map<string, Map<string, Cell>>();
   readonly #timer: NodeJS.Timeout;
   #flushing: Promise<void> | null = null;
   #failing = false;
@@ -69,7 +76,27 @@ export class RollupWriter {
     cached: boolean,
   ): void {
     const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
-    const key = `${minute}|${model}|${version}`;
+    let byVersion = this.#recent.get(model);
+    let cell = byVersion?.get(version);
+    if (cell === undefined || !cell.held || cell.minute !== minute) {
+      cell = this.#cellFor(minute, model, version);
+      if (!byVersion) {
+        byVersion = new Map();
+        this.#recent.set(model, byVersion);
+      }
+      byVersion.set(version, cell);
+    }
+    cell.requests += 1;
+    if (status >= 500) cell.errors += 1;
+    else if (status >= 400) cell.clientErrors += 1;
+    if (cached) cell.cacheHits += 1;
+    const bucket = latencyBucket(latencyMs);
+    cell.buckets[bucket] = (cell.buckets[bucket] ?? 0) + 1;
+    if (!cached) cell.uncached[bucket] = (cell.uncached[bucket] ?? 0) + 1;
+  }
+
+  #cellFor(minute: number, model: string, version: string): Cell {
+    const key = cellKey(minute, model, version);
     let cell = this.#cells.get(key);
     if (!cell) {
       if (this.#cells.size >= this.#options.maxCells) this.#dropOldest();
@@ -83,16 +110,21 @@ export class RollupWriter {
         cacheHits: 0,
         buckets: emptyHistogram(),
         uncached: emptyHistogram(),
+        held: false,
       };
-      this.#cells.set(key, cell);
+      this.#hold(key, cell);
     }
-    cell.requests += 1;
-    if (status >= 500) cell.errors += 1;
-    else if (status >= 400) cell.clientErrors += 1;
-    if (cached) cell.cacheHits += 1;
-    const bucket = latencyBucket(latencyMs);
-    cell.buckets[bucket] = (cell.buckets[bucket] ?? 0) + 1;
-    if (!cached) cell.uncached[bucket] = (cell.uncached[bucket] ?? 0) + 1;
+    return cell;
+  }
+
+  #hold(key: string, cell: Cell): void {
+    cell.held = true;
+    this.#cells.set(key, cell);
+  }
+
+  #release(key: string, cell: Cell): void {
+    cell.held = false;
+    this.#cells.delete(key);
   }
 
   /** Writes closed minutes (every minute with `all`, as at shutdown); never throws. */
@@ -115,7 +147,8 @@ export class RollupWriter {
     const due = [...this.#cells.entries()].filter(([, cell]) => all || cell.minute < openMinute);
     if (due.length === 0) return;
     // Taken out before the write: requests arriving meanwhile start fresh cells, added on the next flush.
-    for (const [key] of due) this.#cells.delete(key);
+    for (const [key, cell] of due) this.#release(key, cell);
+    this.#recent.clear();
     // Bounded statements: after an outage the backlog can be maxCells long, and one INSERT of it all
     // would pass Postgres's 65,535-parameter limit and fail on every try. A chunk that is written
     // stays written; only the chunks from the failing one on are kept for the next flush.
@@ -158,7 +191,7 @@ export class RollupWriter {
       this.droppedRequests += cell.requests;
       return;
     }
-    this.#cells.set(key, cell);
+    this.#hold(key, cell);
   }
 
   #dropOldest(): void {
@@ -171,8 +204,9 @@ export class RollupWriter {
       }
     }
     if (oldestKey === undefined) return;
-    this.droppedRequests += this.#cells.get(oldestKey)?.requests ?? 0;
-    this.#cells.delete(oldestKey);
+    const cell = this.#cells.get(oldestKey) as Cell;
+    this.droppedRequests += cell.requests;
+    this.#release(oldestKey, cell);
   }
 
   #toRow(cell: Cell): RollupInput {
@@ -189,4 +223,8 @@ export class RollupWriter {
       uncachedLatencyBuckets: cell.uncached,
     };
   }
+}
+
+function cellKey(minute: number, model: string, version: string): string {
+  return `${minute}|${model}|${version}`;
 }
