@@ -15,13 +15,10 @@ const DOUBLINGS = 24;
 /** Number of buckets in every latency histogram. */
 export const LATENCY_BUCKET_COUNT = 1 + PER_DOUBLING * DOUBLINGS + 1;
 
-function upperBoundMs(i: number): number {
-  if (i >= LATENCY_BUCKET_COUNT - 1) return Number.POSITIVE_INFINITY;
-  return MIN_MS * 2 ** (i / PER_DOUBLING);
-}
-
 /** Every bucket's upper bound, computed once: {@link latencyBucket} runs for every request served. */
-const UPPER_MS = Float64Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => upperBoundMs(i));
+const UPPER_MS = Float64Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) =>
+  i === LATENCY_BUCKET_COUNT - 1 ? Number.POSITIVE_INFINITY : MIN_MS * 2 ** (i / PER_DOUBLING),
+);
 
 /** The upper bound, in ms, of bucket `i` (Infinity for the overflow bucket). */
 export function bucketUpperMs(i: number): number {

@@ -14,8 +14,6 @@ interface Cell {
   buckets: number[];
   /** The latencies of the requests no cache tier answered (memory, Redis, the repeat-hit memo). */
   uncached: number[];
-  /** True while the cell is in the writer's map: a cell taken out for writing or dropped is not added to. */
-  held: boolean;
 }
 
 /** Options for {@link RollupWriter}. */
@@ -46,7 +44,8 @@ export class RollupWriter {
   readonly #cells = new Map<string, Cell>();
   /**
    * The cell each (model, version) last counted into, found without building the string key:
-   * `record` runs for every request. Cleared on each flush, so it never outgrows the versions served.
+   * `record` runs for every request. Cleared whenever cells leave the map (a flush, a drop), so it
+   * only ever points at cells still held, and never outgrows the versions served.
    */
   readonly #recent = new Map<string, Map<string, Cell>>();
   readonly #timer: NodeJS.Timeout;
@@ -76,10 +75,11 @@ export class RollupWriter {
     cached: boolean,
   ): void {
     const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
-    let byVersion = this.#recent.get(model);
-    let cell = byVersion?.get(version);
-    if (cell === undefined || !cell.held || cell.minute !== minute) {
+    let cell = this.#recent.get(model)?.get(version);
+    if (cell === undefined || cell.minute !== minute) {
+      // Looked up (or made, which may drop a cell and clear #recent) before it is remembered.
       cell = this.#cellFor(minute, model, version);
+      let byVersion = this.#recent.get(model);
       if (!byVersion) {
         byVersion = new Map();
         this.#recent.set(model, byVersion);
@@ -110,21 +110,10 @@ export class RollupWriter {
         cacheHits: 0,
         buckets: emptyHistogram(),
         uncached: emptyHistogram(),
-        held: false,
       };
-      this.#hold(key, cell);
+      this.#cells.set(key, cell);
     }
     return cell;
-  }
-
-  #hold(key: string, cell: Cell): void {
-    cell.held = true;
-    this.#cells.set(key, cell);
-  }
-
-  #release(key: string, cell: Cell): void {
-    cell.held = false;
-    this.#cells.delete(key);
   }
 
   /** Writes closed minutes (every minute with `all`, as at shutdown); never throws. */
@@ -147,7 +136,7 @@ export class RollupWriter {
     const due = [...this.#cells.entries()].filter(([, cell]) => all || cell.minute < openMinute);
     if (due.length === 0) return;
     // Taken out before the write: requests arriving meanwhile start fresh cells, added on the next flush.
-    for (const [key, cell] of due) this.#release(key, cell);
+    for (const [key] of due) this.#cells.delete(key);
     this.#recent.clear();
     // Bounded statements: after an outage the backlog can be maxCells long, and one INSERT of it all
     // would pass Postgres's 65,535-parameter limit and fail on every try. A chunk that is written
@@ -191,7 +180,7 @@ export class RollupWriter {
       this.droppedRequests += cell.requests;
       return;
     }
-    this.#hold(key, cell);
+    this.#cells.set(key, cell);
   }
 
   #dropOldest(): void {
@@ -204,9 +193,9 @@ export class RollupWriter {
       }
     }
     if (oldestKey === undefined) return;
-    const cell = this.#cells.get(oldestKey) as Cell;
-    this.droppedRequests += cell.requests;
-    this.#release(oldestKey, cell);
+    this.droppedRequests += this.#cells.get(oldestKey)?.requests ?? 0;
+    this.#cells.delete(oldestKey);
+    this.#recent.clear();
   }
 
   #toRow(cell: Cell): RollupInput {
