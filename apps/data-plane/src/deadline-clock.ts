@@ -66,17 +66,6 @@ export class Expiry implements AbortLike {
     if (index >= 0) listeners.splice(index, 1);
   }
 
-  /**
-   * `work`'s outcome, or a rejection once the deadline passes first (the work itself runs on).
-   * Leaves its listener for {@link cancel} to drop, which the caller does as soon as it settles.
-   */
-  race<T>(work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.addEventListener('abort', () => reject(DEADLINE_EXCEEDED));
-      work.then(resolve, reject);
-    });
-  }
-
   /** The request no longer needs its deadline: it will not fire, and leaves the clock now. */
   cancel(): void {
     if (this.#done) return;

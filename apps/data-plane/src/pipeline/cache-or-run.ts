@@ -9,16 +9,21 @@ import { acceptOutputs } from './validate.ts';
 
 type Source = 'backend' | 'cache-memory' | 'cache-redis';
 
-/** An execution result with where it came from, and the cache entry consulted (null without one). */
-export type CachedInference = (
-  | { ok: true; outputs: Tensor[]; servedFrom: Source }
+/**
+ * One version's answer (its outputs, where they came from, the version and the protocol's reply
+ * form), or why it has none; with the cache entry consulted (null without one).
+ */
+export type Served<R> = (
+  | { ok: true; outputs: Tensor[]; servedFrom: Source; version: VersionConfig; reply: R }
   | { ok: false; problem: Problem }
 ) & { inputHash: string | null; cacheKey: string | null };
 
 /** One version's validated request, as the cache-or-run stage takes it. */
-export interface RunPlan {
+export interface RunPlan<R> {
   table: ModelTable;
   version: VersionConfig;
+  /** What the protocol's encoder needs of the request (from its decode): carried into the answer. */
+  reply: R;
   runner: ModelRunner;
   /** The validated input tensors: the key is computed from them. */
   tensors: Tensor[];
@@ -44,11 +49,11 @@ const FOLLOWER_DEADLINE: Shared = {
  * is finite, small enough and accepted by the output schema is stored in both tiers. A failure
  * reaches every request of the group and is never stored. Otherwise the model just runs.
  */
-export function cacheOrRun(
+export function cacheOrRun<R>(
   deps: PipelineDeps,
   request: PredictionRequest,
-  plan: RunPlan,
-): Promise<CachedInference> {
+  plan: RunPlan<R>,
+): Promise<Served<R>> {
   const { cache } = deps;
   const { table } = plan;
   if (!cache || !table.cache.enabled || request.bypassCache || !plan.cacheable) {
@@ -58,12 +63,12 @@ export function cacheOrRun(
   return cached(cache, deps, request, plan);
 }
 
-async function cached(
+async function cached<R>(
   cache: PredictionCache,
   deps: PipelineDeps,
   request: PredictionRequest,
-  plan: RunPlan,
-): Promise<CachedInference> {
+  plan: RunPlan<R>,
+): Promise<Served<R>> {
   const { table, version } = plan;
   const ref = version.ref;
   cache.observe(table);
@@ -72,28 +77,47 @@ async function cached(
   const hit = cache.memoryGet(key);
   if (hit) {
     cache.stats.count(ref, 'hitsMemory');
-    return { ok: true, outputs: hit as Tensor[], servedFrom: 'cache-memory', inputHash: hash, cacheKey: key };
+    return answer(plan, hit as Tensor[], 'cache-memory', hash, key);
   }
   const { promise, leader } = cache.coalesce(key, () => readOrCompute(cache, deps, request, plan, key));
-  if (leader) return withKey(await promise, hash, key);
+  if (leader) return withKey(plan, await promise, hash, key);
   const shared = await waitAtMost(promise, plan.deadline.at);
   // A follower of a Redis hit was served from the cache too; of a computation, it was coalesced.
   cache.stats.count(ref, shared.ok && shared.servedFrom === 'cache-redis' ? 'hitsRedis' : 'coalesced');
-  return withKey(shared, hash, key);
+  return withKey(plan, shared, hash, key);
 }
 
-function withKey(result: Shared, hash: string | null, key: string | null): CachedInference {
+function withKey<R>(plan: RunPlan<R>, result: Shared, hash: string | null, key: string | null): Served<R> {
   return result.ok
-    ? { ok: true, outputs: result.outputs, servedFrom: result.servedFrom, inputHash: hash, cacheKey: key }
+    ? answer(plan, result.outputs, result.servedFrom, hash, key)
     : { ok: false, problem: result.problem, inputHash: hash, cacheKey: key };
 }
 
+/** Built field by field, not spread: a spread copies through a generic path on every request. */
+function answer<R>(
+  plan: RunPlan<R>,
+  outputs: Tensor[],
+  servedFrom: Source,
+  hash: string | null,
+  key: string | null,
+): Served<R> {
+  return {
+    ok: true,
+    outputs,
+    servedFrom,
+    version: plan.version,
+    reply: plan.reply,
+    inputHash: hash,
+    cacheKey: key,
+  };
+}
+
 /** The leader of a group of identical requests: Redis, else the model (and the store). */
-async function readOrCompute(
+async function readOrCompute<R>(
   cache: PredictionCache,
   deps: PipelineDeps,
   request: PredictionRequest,
-  plan: RunPlan,
+  plan: RunPlan<R>,
   key: string,
 ): Promise<Shared> {
   const ref = plan.version.ref;
@@ -128,7 +152,7 @@ async function readOrCompute(
  * Runs the model without the cache; the output schema still vets (counts and logs) what it returns.
  * A `then`, not an async function: every prediction without the cache takes this step.
  */
-function fresh(deps: PipelineDeps, request: PredictionRequest, plan: RunPlan): Promise<CachedInference> {
+function fresh<R>(deps: PipelineDeps, request: PredictionRequest, plan: RunPlan<R>): Promise<Served<R>> {
   return runInference(
     plan.runner,
     plan.tensors,
@@ -136,10 +160,10 @@ function fresh(deps: PipelineDeps, request: PredictionRequest, plan: RunPlan): P
     request.log,
     plan.deadline,
     deps.execution,
-  ).then((result): CachedInference => {
+  ).then((result): Served<R> => {
     if (!result.ok) return { ok: false, problem: result.problem, inputHash: null, cacheKey: null };
     acceptOutputs(deps.validation, plan.version, result.outputs, request.log);
-    return { ok: true, outputs: result.outputs, servedFrom: 'backend', inputHash: null, cacheKey: null };
+    return answer(plan, result.outputs, 'backend', null, null);
   });
 }
 

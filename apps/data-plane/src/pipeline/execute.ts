@@ -69,13 +69,7 @@ export function runInference(
   const admitted = admission?.tryEnter(version, expiry);
   if (admission && !admitted)
     return runQueued(admission, runner, inputs, version, log, deadline, execution, expiry);
-  return finish(
-    start(runner, inputs, version, expiry, execution, admitted ?? null),
-    version,
-    log,
-    deadline,
-    expiry,
-  );
+  return run(runner, inputs, version, log, deadline, expiry, execution?.stats, admitted ?? null);
 }
 
 async function runQueued(
@@ -93,58 +87,67 @@ async function runQueued(
     expiry.cancel();
     return 'deadline' in admitted ? deadlineExceeded(deadline) : { ok: false, problem: admitted.problem };
   }
-  return finish(start(runner, inputs, version, expiry, execution, admitted), version, log, deadline, expiry);
+  return run(runner, inputs, version, log, deadline, expiry, execution?.stats, admitted);
 }
 
 /**
- * Starts the run. The slot is held until the run itself ends: at the deadline the caller gets its
- * 504 at once, but an in-process run goes on inside the runtime and still takes a core, so it
- * still counts.
+ * Starts the run and answers with its outputs or its problem, or with 504 as soon as the deadline
+ * passes. The run itself cannot be stopped once dispatched: it goes on inside the runtime and still
+ * takes a core, so its admission slot is held, and its time recorded, until it ends. One reaction
+ * on the run does all of that: this is every prediction's path, and each promise step costs.
  */
-function start(
+function run(
   runner: ModelRunner,
   inputs: Tensor[],
-  version: VersionConfig,
-  expiry: Expiry,
-  execution: ExecutionDeps | undefined,
-  admitted: { release(): void } | null,
-): Promise<Tensor[]> {
-  let running: Promise<Tensor[]>;
-  try {
-    running = execute(runner, inputs, version, expiry, execution?.stats);
-  } catch (error) {
-    running = Promise.reject(error);
-  }
-  if (admitted) running.then(admitted.release, admitted.release);
-  return running;
-}
-
-/** The run's outputs, or its problem: 504 once the deadline passes, whether or not the run ended. */
-function finish(
-  running: Promise<Tensor[]>,
   version: VersionConfig,
   log: FastifyBaseLogger,
   deadline: Deadline,
   expiry: Expiry,
+  stats: BackendStats | undefined,
+  admitted: { release(): void } | null,
 ): Promise<InferenceResult> {
-  return expiry.race(running).then(
-    (outputs): InferenceResult => {
-      expiry.cancel();
-      return { ok: true, outputs };
-    },
-    (error: unknown): InferenceResult => {
-      const expired = expiry.aborted;
-      expiry.cancel();
-      if (expired) return deadlineExceeded(deadline);
-      if (error instanceof DomainError) {
-        const problem: Problem = { code: error.code, message: error.message };
-        if (error instanceof UnavailableError) problem.retryAfterSeconds = error.retryAfterSeconds;
-        return { ok: false, problem };
-      }
-      log.error({ version: version.ref, err: error }, 'inference failed');
-      return { ok: false, problem: { code: 'INTERNAL', message: 'inference failed' } };
-    },
-  );
+  let running: Promise<Tensor[]>;
+  try {
+    running = execute(runner, inputs, version, expiry, stats);
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  // Remote backends time each HTTP attempt themselves; in-process runs are timed here.
+  const timed = stats !== undefined && version.backend.kind === 'onnx';
+  const started = timed ? performance.now() : 0;
+  const ended = (outcome: 'ok' | 'error' | 'skipped') => {
+    admitted?.release();
+    if (timed) stats.recordRun({ version: version.ref, outcome, latencyMs: performance.now() - started });
+  };
+  return new Promise<InferenceResult>((resolve) => {
+    // Leaves its listener for `cancel` to drop, which happens as soon as the run settles.
+    expiry.addEventListener('abort', () => resolve(deadlineExceeded(deadline)));
+    running.then(
+      (outputs) => {
+        ended('ok');
+        expiry.cancel();
+        resolve({ ok: true, outputs });
+      },
+      (error: unknown) => {
+        ended(error instanceof RunSkippedError ? 'skipped' : 'error');
+        // Past the deadline the caller already has its 504: a later failure is not its answer.
+        const expired = expiry.aborted;
+        expiry.cancel();
+        if (!expired) resolve(runFailure(error, version, log));
+      },
+    );
+  });
+}
+
+/** Domain errors (queue full, backend unavailable, bad gateway) pass through; anything else is a logged 500. */
+function runFailure(error: unknown, version: VersionConfig, log: FastifyBaseLogger): InferenceResult {
+  if (error instanceof DomainError) {
+    const problem: Problem = { code: error.code, message: error.message };
+    if (error instanceof UnavailableError) problem.retryAfterSeconds = error.retryAfterSeconds;
+    return { ok: false, problem };
+  }
+  log.error({ version: version.ref, err: error }, 'inference failed');
+  return { ok: false, problem: { code: 'INTERNAL', message: 'inference failed' } };
 }
 
 function execute(
@@ -155,29 +158,16 @@ function execute(
   stats: BackendStats | undefined,
 ): Promise<Tensor[]> {
   const { maxBatchSize, maxDelayMs } = version.servingOptions;
-  const deadlineAt = expiry.at;
-  let running: Promise<Tensor[]>;
   if (maxBatchSize !== undefined && maxBatchSize > 1 && Batcher.supports(runner)) {
-    running = batcherFor(runner, version.ref, stats).infer(
+    return batcherFor(runner, version.ref, stats).infer(
       inputs,
       { maxBatchSize, maxDelayMs: maxDelayMs ?? 0 },
-      { signal: expiry.signal, deadlineAt },
+      { signal: expiry.signal, deadlineAt: expiry.at },
     );
-  } else {
-    // The expiry is the call's options: in-process runners read `aborted`, remote ones `signal`,
-    // so an AbortSignal is made only for a call that waits on one.
-    running = runner.infer(inputs, expiry);
   }
-  // Remote backends time each HTTP attempt themselves; in-process runs are timed here.
-  if (!stats || version.backend.kind !== 'onnx') return running;
-  const started = performance.now();
-  const record = (outcome: 'ok' | 'error' | 'skipped') =>
-    stats.recordRun({ version: version.ref, outcome, latencyMs: performance.now() - started });
-  running.then(
-    () => record('ok'),
-    (error: unknown) => record(error instanceof RunSkippedError ? 'skipped' : 'error'),
-  );
-  return running;
+  // The expiry is the call's options: in-process runners read `aborted`, remote ones `signal`,
+  // so an AbortSignal is made only for a call that waits on one.
+  return runner.infer(inputs, expiry);
 }
 
 function deadlineExceeded(deadline: Deadline): InferenceResult {

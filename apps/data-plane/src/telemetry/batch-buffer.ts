@@ -85,28 +85,30 @@ export class BatchBuffer<T> {
       return false;
     }
     const size = this.#options.sizeOf(item);
-    const { maxRows, maxBytes } = this.#options;
-    const fits = () => this.stats.bufferedRows + 1 <= maxRows && this.stats.bufferedBytes + size <= maxBytes;
-    if (!fits() && this.#options.whenFull === 'reject') {
-      this.stats.rejected += 1;
-      return false;
-    }
-    while (!fits() && this.#head < this.#queue.length) {
-      const oldest = this.#queue[this.#head] as { size: number };
-      this.#queue[this.#head] = undefined as never;
-      this.#head += 1;
-      this.#release(1, oldest.size);
-      this.stats.dropped += 1;
-    }
-    // Only the batch being written is left and it alone fills the bounds: keep it, lose this one.
-    if (!fits()) {
-      this.stats.dropped += 1;
-      return false;
+    if (!this.#fits(size)) {
+      if (this.#options.whenFull === 'reject') {
+        this.stats.rejected += 1;
+        return false;
+      }
+      while (!this.#fits(size) && this.#head < this.#queue.length) {
+        const oldest = this.#queue[this.#head] as { size: number };
+        this.#queue[this.#head] = undefined as never;
+        this.#head += 1;
+        this.#release(1, oldest.size);
+        this.stats.dropped += 1;
+      }
+      // Only the batch being written is left and it alone fills the bounds: keep it, lose this one.
+      if (!this.#fits(size)) {
+        this.stats.dropped += 1;
+        return false;
+      }
     }
     this.#queue.push({ item, size });
     this.stats.bufferedRows += 1;
     this.stats.bufferedBytes += size;
-    if (this.#queued() >= this.#options.batchRows) this.#schedule(0);
+    // A full batch is written now, not at the next tick: scheduled once, as the queue reaches it
+    // (a flush under way writes any full batch that builds up meanwhile, see #flushDue).
+    if (this.#queued() === this.#options.batchRows) this.#schedule(0);
     return true;
   }
 
@@ -157,6 +159,11 @@ export class BatchBuffer<T> {
       due -= Math.min(this.#queued(), this.#options.batchRows);
       if (!(await this.#writeOnce())) return;
     }
+  }
+
+  #fits(size: number): boolean {
+    const { maxRows, maxBytes } = this.#options;
+    return this.stats.bufferedRows + 1 <= maxRows && this.stats.bufferedBytes + size <= maxBytes;
   }
 
   #queued(): number {
