@@ -110,4 +110,31 @@ describe('BatchBuffer under steady load', () => {
     // write would have made dozens of batches of a few rows each.
     expect(batches.length).toBeLessThanOrEqual(8);
   });
+
+  it('writes each batch as soon as it fills, without waiting for the interval, while more rows arrive', async () => {
+    const batches: number[][] = [];
+    const log = new BatchBuffer<number>({
+      name: 'test',
+      maxRows: 10_000,
+      maxBytes: 1_000_000,
+      sizeOf: () => 10,
+      whenFull: 'drop-oldest',
+      batchRows: 1000,
+      // A minute: only a filled batch can be written within this test.
+      flushIntervalMs: 60_000,
+      write: async (batch) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        batches.push(batch);
+      },
+      logger: silent,
+    });
+    for (let i = 0; i < 2500; i++) log.push(i);
+    const deadline = Date.now() + 2000;
+    while (batches.length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches.map((batch) => batch.length)).toEqual([1000, 1000]);
+    expect(log.stats.bufferedRows).toBe(500);
+    await log.close(1000);
+    expect(batches.flat()).toEqual([...Array(2500).keys()]);
+  });
 });
