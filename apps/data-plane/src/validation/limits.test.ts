@@ -29,6 +29,7 @@ describe('checkJsonLimits', () => {
       'object with more than 3 fields',
     ],
     ['a string that is too long', { a: ['abcdef'] }, 'a[0]', 'string longer than 5 characters'],
+    ['a field name that is too long', { a: { abcdef: 1 } }, 'a', 'field name longer than 5 characters'],
     ['nesting that is too deep', { a: [[[[1]]]] }, 'a[0][0][0]', 'nested deeper than 4 levels'],
     ['Infinity (1e400)', { a: [1, Number.POSITIVE_INFINITY] }, 'a[1]', 'must be a finite number'],
     ['-Infinity at the root of a list', [Number.NEGATIVE_INFINITY], 'body[0]', 'must be a finite number'],
@@ -39,6 +40,53 @@ describe('checkJsonLimits', () => {
   it('lists every violation, not only the first', () => {
     const body = { a: Number.POSITIVE_INFINITY, b: { c: 'toolong', d: [1, 2, 3, 4] }, e: Number.NaN };
     expect(checkJsonLimits(body, limits).map((i) => i.path)).toEqual(['a', 'e', 'b.c', 'b.d']);
+  });
+
+  it('finds an issue in exactly the bodies that break a limit (2000 random bodies, checked by a plain reference)', () => {
+    // The reference: each limit as the docs state it, written out plainly.
+    const breaks = (value: unknown, depth: number): boolean => {
+      if (typeof value === 'number') return !Number.isFinite(value);
+      if (typeof value === 'string') return value.length > limits.maxStringLength;
+      if (typeof value !== 'object' || value === null) return false;
+      if (depth > limits.maxDepth) return true;
+      const entries = Array.isArray(value)
+        ? value.map((v, i) => [String(i), v] as const)
+        : Object.entries(value);
+      if (entries.length > limits.maxArrayLength) return true;
+      return entries.some(
+        ([key, v]) =>
+          (!Array.isArray(value) &&
+            (key.length > limits.maxStringLength || key === '__proto__' || key === 'constructor')) ||
+          breaks(v, depth + 1),
+      );
+    };
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const keys = ['a', 'bb', 'abcdef', 'constructor', 'x'];
+    const scalars = [1, 'abc', 'abcdef', Number.POSITIVE_INFINITY, null, true, Number.NaN, -0.5];
+    const make = (depth: number): unknown => {
+      const pick = random();
+      if (depth > 6 || pick < 0.45) return scalars[Math.floor(random() * scalars.length)];
+      const size = Math.floor(random() * 5);
+      if (pick < 0.75) return Array.from({ length: size }, () => make(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let i = 0; i < size; i++)
+        object[keys[Math.floor(random() * keys.length)] as string] = make(depth + 1);
+      return object;
+    };
+    let broken = 0;
+    for (let i = 0; i < 2000; i++) {
+      const body = make(0);
+      const expected = breaks(body, 1);
+      if (expected) broken += 1;
+      expect(checkJsonLimits(body, limits).length > 0, JSON.stringify(body)).toBe(expected);
+    }
+    // Both kinds occur often enough for the comparison to mean something.
+    expect(broken).toBeGreaterThan(400);
+    expect(broken).toBeLessThan(1600);
   });
 
   it('walks a million-level nesting without overflowing the stack', () => {

@@ -49,6 +49,9 @@ function pathOf(frame: Frame | null, key?: string | number): string {
  * (`1e400` parses to Infinity) and prototype-polluting field names. Stops after MAX_ISSUES.
  */
 export function checkJsonLimits(body: unknown, limits: RequestLimits): Issue[] {
+  // Nearly every body is within the limits: that is found without allocating; only a body that
+  // is not is walked again to name each issue.
+  if (withinLimits(body, 1, limits)) return [];
   const issues: Issue[] = [];
   const add = (frame: Frame | null, key: string | number | undefined, message: string) => {
     if (issues.length < MAX_ISSUES) issues.push({ path: pathOf(frame, key), message });
@@ -111,6 +114,31 @@ export function checkJsonLimits(body: unknown, limits: RequestLimits): Issue[] {
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Frame);
   }
   return issues;
+}
+
+/**
+ * True when `value` (a container at `depth`) breaks none of the limits {@link checkJsonLimits}
+ * names. Recursive, but never deeper than `maxDepth` (at most 1000, see cache/config.ts).
+ */
+function withinLimits(value: unknown, depth: number, limits: RequestLimits): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value === 'string') return value.length <= limits.maxStringLength;
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth > limits.maxDepth) return false;
+  if (Array.isArray(value)) {
+    if (value.length > limits.maxArrayLength) return false;
+    for (let i = 0; i < value.length; i++) if (!withinLimits(value[i], depth + 1, limits)) return false;
+    return true;
+  }
+  let fields = 0;
+  // `for…in` rather than Object.keys (no array per object); a parsed body has own fields only.
+  for (const key in value) {
+    fields += 1;
+    if (fields > limits.maxArrayLength || key.length > limits.maxStringLength || FORBIDDEN_KEYS.has(key))
+      return false;
+    if (!withinLimits((value as Record<string, unknown>)[key], depth + 1, limits)) return false;
+  }
+  return true;
 }
 
 /** The instance limit's issue: `count` rows where at most `maxInstances` are taken. */
