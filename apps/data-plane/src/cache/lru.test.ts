@@ -49,4 +49,50 @@ describe('ByteLru', () => {
     expect(lru.deleteWhere((k) => k.startsWith('m:'))).toBe(1);
     expect(lru.bytes).toBe(30);
   });
+
+  it('keeps exactly what a plain reference LRU keeps over 20,000 random reads, writes, deletes and expiries', () => {
+    // The reference: an array in recency order, oldest first, evicted from the front.
+    type Held = { key: string; value: number; bytes: number; expiresAt: number };
+    let reference: Held[] = [];
+    const budget = 1000;
+    const lru = new ByteLru<number>(budget);
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    let evictions = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const key = `k${random(60)}`;
+      const now = step;
+      const op = random(10);
+      const at = reference.findIndex((held) => held.key === key);
+      if (op < 4) {
+        const held = at >= 0 ? reference[at] : undefined;
+        const live = held !== undefined && held.expiresAt > now;
+        if (held) reference.splice(at, 1);
+        if (held && live) reference.push(held);
+        expect(lru.get(key, now)?.value).toBe(live ? held.value : undefined);
+      } else if (op < 9) {
+        const held = { key, value: step, bytes: 20 + random(200), expiresAt: now + 1 + random(3000) };
+        if (at >= 0) reference.splice(at, 1);
+        reference.push(held);
+        while (reference.reduce((sum, h) => sum + h.bytes, 0) > budget) {
+          reference.shift();
+          evictions += 1;
+        }
+        expect(lru.set(key, held.value, held.bytes, held.expiresAt)).toBe(true);
+      } else {
+        if (at >= 0) reference.splice(at, 1);
+        expect(lru.delete(key)).toBe(at >= 0);
+      }
+      expect(lru.entries).toBe(reference.length);
+      expect(lru.bytes).toBe(reference.reduce((sum, h) => sum + h.bytes, 0));
+    }
+    expect(lru.evictions).toBe(evictions);
+    expect(evictions).toBeGreaterThan(1000);
+    // Whatever is held, the map returns (reads at time 0 change nothing the reference cares about now).
+    reference = reference.filter((held) => held.expiresAt > 0);
+    for (const held of reference) expect(lru.get(held.key, 0)?.value).toBe(held.value);
+  });
 });
