@@ -2,11 +2,12 @@ import type { Tensor } from '../backends/types.ts';
 import type { OutcomeFacts } from '../pipeline/types.ts';
 import type { ResponseText } from '../protocol/response-text.ts';
 import type { ModelTable } from '../routing/types.ts';
+import { ByteLru } from './lru.ts';
 import type { PredictionCache } from './prediction-cache.ts';
 
 /** Bodies longer than this are never remembered (the memo's keys are the bodies themselves). */
 export const MAX_MEMO_BODY_BYTES = 4096;
-/** Requests remembered per model table; the oldest goes first. */
+/** Requests remembered per model table; the least recently used goes first. */
 const MAX_MEMO_ENTRIES = 4096;
 /** Bytes of keys and response text remembered per model table (about; UTF-16 doubles it in the heap). */
 const MAX_MEMO_BYTES = 8 * 1024 * 1024;
@@ -29,13 +30,14 @@ export interface RememberedHit {
  * from, so TTLs and evictions apply exactly as they do to the cache itself.
  */
 export class HitMemo {
-  readonly #byTable = new WeakMap<ModelTable, Remembered>();
+  readonly #byTable = new WeakMap<ModelTable, ByteLru<Slot>>();
 
   constructor(private readonly cache: PredictionCache) {}
 
   /** The remembered answer for `key` under `table`, while the cache still holds its outputs. */
   get(table: ModelTable, key: string): RememberedHit | undefined {
-    const slot = this.#byTable.get(table)?.entries.get(key);
+    // Memo entries are stored with no expiry of their own: the cache's TTL decides, below.
+    const slot = this.#byTable.get(table)?.get(key, 0)?.value;
     if (slot === undefined) return undefined;
     // Held weakly: an entry the cache evicted must not be kept alive (and its memory held) by the memo.
     const outputs = slot.outputs.deref();
@@ -54,37 +56,16 @@ export class HitMemo {
     if (bytes > MAX_MEMO_BYTES / 64) return;
     let remembered = this.#byTable.get(table);
     if (!remembered) {
-      remembered = { entries: new Map(), bytes: 0 };
+      remembered = new ByteLru<Slot>(MAX_MEMO_BYTES, MAX_MEMO_ENTRIES);
       this.#byTable.set(table, remembered);
     }
-    const { entries } = remembered;
-    const previous = entries.get(key);
-    if (previous) {
-      entries.delete(key);
-      remembered.bytes -= previous.bytes;
-    }
-    while (
-      entries.size > 0 &&
-      (entries.size >= MAX_MEMO_ENTRIES || remembered.bytes + bytes > MAX_MEMO_BYTES)
-    ) {
-      const [oldestKey, oldest] = entries.entries().next().value as [string, Slot];
-      entries.delete(oldestKey);
-      remembered.bytes -= oldest.bytes;
-    }
-    entries.set(key, { hit, outputs: new WeakRef(outputs), bytes });
-    remembered.bytes += bytes;
+    remembered.set(key, { hit, outputs: new WeakRef(outputs) }, bytes, Number.POSITIVE_INFINITY);
   }
 }
 
 interface Slot {
   hit: RememberedHit;
   outputs: WeakRef<readonly Tensor[]>;
-  bytes: number;
-}
-
-interface Remembered {
-  entries: Map<string, Slot>;
-  bytes: number;
 }
 
 /**

@@ -26,6 +26,16 @@ describe('ByteLru', () => {
     expect(lru.entries).toBeLessThan(700);
   });
 
+  it('holds at most maxEntries when given, evicting the least recently used', () => {
+    const lru = new ByteLru<number>(1_000_000, 3);
+    for (const key of ['a', 'b', 'c']) lru.set(key, 1, 10, Number.POSITIVE_INFINITY);
+    lru.get('a', 0);
+    lru.set('d', 1, 10, Number.POSITIVE_INFINITY);
+    expect(lru.entries).toBe(3);
+    expect(lru.get('b', 0)).toBeUndefined();
+    expect(['a', 'c', 'd'].every((key) => lru.get(key, 0) !== undefined)).toBe(true);
+  });
+
   it('refuses an entry larger than the whole budget', () => {
     const lru = new ByteLru<string>(10);
     expect(lru.set('big', 'x', 11, Number.POSITIVE_INFINITY)).toBe(false);

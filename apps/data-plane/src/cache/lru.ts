@@ -29,7 +29,11 @@ export class ByteLru<V> {
   #bytes = 0;
   #evictions = 0;
 
-  constructor(readonly maxBytes: number) {}
+  /** `maxEntries` bounds the count too, for a map whose entries' bytes are only part of their cost. */
+  constructor(
+    readonly maxBytes: number,
+    readonly maxEntries = Number.POSITIVE_INFINITY,
+  ) {}
 
   get entries(): number {
     return this.#entries.size;
@@ -68,7 +72,7 @@ export class ByteLru<V> {
     this.#append(entry);
     this.#bytes += bytes;
     // Never reaches the entry just stored: alone, it fits.
-    while (this.#bytes > this.maxBytes && this.#oldest !== null) {
+    while ((this.#bytes > this.maxBytes || this.#entries.size > this.maxEntries) && this.#oldest !== null) {
       this.#remove(this.#oldest);
       this.#evictions += 1;
     }
