@@ -19,7 +19,7 @@ interface Entry<V> {
  * read, evict through a fresh iterator) is not: V8 leaves a deleted entry in the Map's table as a
  * hole until the table is rebuilt, and every new iterator walks the holes before the oldest live
  * entry. Once a full cache evicted on every miss, that walk grew with each eviction since the last
- * rebuild: `pnpm bench:ab --load miss` went from 175 to 340 µs per request over three rounds.
+ * rebuild: `pnpm bench:ab --load miss` went from 173 to 345 µs per request over three rounds.
  */
 export class ByteLru<V> {
   readonly #entries = new Map<string, Entry<V>>();

@@ -6,20 +6,10 @@ import { BackendStats, type LocalRun } from '../backends/stats.ts';
 import type { ModelRunner, Tensor } from '../backends/types.ts';
 import { pendingDeadlines } from '../deadline-clock.ts';
 import { Admission } from '../overload/admission.ts';
-import type { VersionConfig } from '../routing/types.ts';
 import { runInference } from './execute.ts';
+import { fakeVersionConfig } from './test-support/fake-model.ts';
 
-const version: VersionConfig = {
-  id: 'mv_1',
-  model: 'm',
-  version: '1',
-  ref: 'm@1',
-  backend: { kind: 'onnx' },
-  artifact: null,
-  inputSchema: null,
-  outputSchema: null,
-  servingOptions: {},
-};
+const version = fakeVersionConfig({ label: '1', factor: 1 });
 const OUTPUTS: Tensor[] = [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [7] }];
 const log = pino({ level: 'silent' });
 

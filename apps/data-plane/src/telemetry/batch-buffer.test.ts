@@ -10,7 +10,10 @@ class Refused extends Error {
 
 const silent = { info() {}, warn() {} };
 
-function buffer(write: (batch: number[]) => Promise<void>) {
+function buffer(
+  write: (batch: number[]) => Promise<void>,
+  options: Partial<ConstructorParameters<typeof BatchBuffer<number>>[0]> = {},
+) {
   return new BatchBuffer<number>({
     name: 'test',
     maxRows: 1000,
@@ -23,7 +26,16 @@ function buffer(write: (batch: number[]) => Promise<void>) {
     isPoison: (error) => error instanceof Refused,
     logger: silent,
     maxBackoffMs: 1,
+    ...options,
   });
+}
+
+/** A writer whose every write takes 20 ms, as a COPY and its commit do: rows keep arriving meanwhile. */
+function slowWriter(batches: number[][]) {
+  return async (batch: number[]) => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    batches.push(batch);
+  };
 }
 
 describe('BatchBuffer with rows the database refuses', () => {
@@ -83,20 +95,11 @@ describe('BatchBuffer with rows the database refuses', () => {
 describe('BatchBuffer under steady load', () => {
   it('writes a few large batches per interval, not a stream of small ones, and loses no row', async () => {
     const batches: number[][] = [];
-    const log = new BatchBuffer<number>({
-      name: 'test',
+    const log = buffer(slowWriter(batches), {
       maxRows: 100_000,
       maxBytes: 10_000_000,
-      sizeOf: () => 10,
-      whenFull: 'drop-oldest',
       batchRows: 10_000,
       flushIntervalMs: 200,
-      // Each write takes 20 ms, as a COPY and its commit do: rows keep arriving meanwhile.
-      write: async (batch) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        batches.push(batch);
-      },
-      logger: silent,
     });
     let next = 0;
     const started = Date.now();
@@ -113,21 +116,8 @@ describe('BatchBuffer under steady load', () => {
 
   it('writes each batch as soon as it fills, without waiting for the interval, while more rows arrive', async () => {
     const batches: number[][] = [];
-    const log = new BatchBuffer<number>({
-      name: 'test',
-      maxRows: 10_000,
-      maxBytes: 1_000_000,
-      sizeOf: () => 10,
-      whenFull: 'drop-oldest',
-      batchRows: 1000,
-      // A minute: only a filled batch can be written within this test.
-      flushIntervalMs: 60_000,
-      write: async (batch) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        batches.push(batch);
-      },
-      logger: silent,
-    });
+    // The interval is a minute: only a filled batch can be written within this test.
+    const log = buffer(slowWriter(batches), { maxRows: 10_000, flushIntervalMs: 60_000 });
     for (let i = 0; i < 2500; i++) log.push(i);
     const deadline = Date.now() + 2000;
     while (batches.length < 2 && Date.now() < deadline)

@@ -20,7 +20,8 @@ export interface FakeVersion {
   behave?: (inputs: readonly Tensor[], call: number) => Promise<Tensor[]>;
 }
 
-function config(v: FakeVersion): VersionConfig {
+/** The routing table's entry for a fake version. */
+export function fakeVersionConfig(v: FakeVersion): VersionConfig {
   return {
     id: `mv_${v.label}`,
     model: 'm',
@@ -83,7 +84,7 @@ export async function fakeApp(options: {
   snapshot: RoutingSnapshot;
 }> {
   const calls = new Map<string, number>();
-  const configs = options.versions.map(config);
+  const configs = options.versions.map(fakeVersionConfig);
   const runners = new Map<string, ModelRunner>(
     options.versions.map((v, i) => {
       const runner: ModelRunner = {
