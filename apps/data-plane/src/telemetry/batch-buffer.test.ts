@@ -128,3 +128,27 @@ describe('BatchBuffer under steady load', () => {
     expect(batches.flat()).toEqual([...Array(2500).keys()]);
   });
 });
+
+describe('BatchBuffer releasing what it held', () => {
+  it('releases every item exactly once, however it leaves: written, quarantined, dropped, refused or left at close', async () => {
+    const released: number[] = [];
+    let away = false;
+    const log = buffer(
+      async (batch) => {
+        if (away) throw new Error('connect ECONNREFUSED');
+        if (batch.includes(7)) throw new Refused('invalid input syntax for type json');
+      },
+      { maxRows: 20, batchRows: 10, release: (n) => released.push(n) },
+    );
+    for (let n = 0; n < 10; n++) log.push(n);
+    await log.flush(); // 0-9 written but 7, quarantined
+    expect(released.sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
+    away = true;
+    for (let n = 10; n < 35; n++) log.push(n); // 20 held: 10-14 dropped, oldest first
+    expect(released.filter((n) => n >= 10)).toEqual([10, 11, 12, 13, 14]);
+    await log.close(0); // the database is away: 15-34 are left and dropped at close
+    log.push(99); // refused after close
+    expect(released.sort((a, b) => a - b)).toEqual([...Array(35).keys(), 99]);
+    expect(log.stats).toMatchObject({ written: 9, quarantined: 1, bufferedRows: 0, bufferedBytes: 0 });
+  });
+});

@@ -27,6 +27,11 @@ export interface BatchBufferOptions<T> {
    */
   isPoison?(error: unknown): boolean;
   logger: BufferLogger;
+  /**
+   * Called once for each item as it leaves the buffer, whichever way: written, quarantined,
+   * dropped, or refused by `push` (for items that hold storage of their own, see prediction-log.ts).
+   */
+  release?(item: T): void;
   /** Longest pause between failed writes (default 10000 ms). */
   maxBackoffMs?: number;
 }
@@ -82,24 +87,28 @@ export class BatchBuffer<T> {
   push(item: T): boolean {
     if (this.#closed) {
       this.#count(this.#options.whenFull === 'reject' ? 'rejected' : 'dropped', 1);
+      this.#options.release?.(item);
       return false;
     }
     const size = this.#options.sizeOf(item);
     if (!this.#fits(size)) {
       if (this.#options.whenFull === 'reject') {
         this.stats.rejected += 1;
+        this.#options.release?.(item);
         return false;
       }
       while (!this.#fits(size) && this.#head < this.#queue.length) {
-        const oldest = this.#queue[this.#head] as { size: number };
+        const oldest = this.#queue[this.#head] as Entry<T>;
         this.#queue[this.#head] = undefined as never;
         this.#head += 1;
-        this.#release(1, oldest.size);
+        this.#uncount(1, oldest.size);
         this.stats.dropped += 1;
+        this.#options.release?.(oldest.item);
       }
       // Only the batch being written is left and it alone fills the bounds: keep it, lose this one.
       if (!this.#fits(size)) {
         this.stats.dropped += 1;
+        this.#options.release?.(item);
         return false;
       }
     }
@@ -140,7 +149,9 @@ export class BatchBuffer<T> {
         'dropping unwritten rows at shutdown',
       );
       this.#count('dropped', left);
-      this.#release(left, this.stats.bufferedBytes);
+      this.#uncount(left, this.stats.bufferedBytes);
+      for (let i = this.#head; i < this.#queue.length; i++)
+        this.#options.release?.((this.#queue[i] as Entry<T>).item);
       this.#queue = [];
       this.#head = 0;
     }
@@ -174,7 +185,7 @@ export class BatchBuffer<T> {
     this.stats[key] += n;
   }
 
-  #release(rows: number, bytes: number): void {
+  #uncount(rows: number, bytes: number): void {
     this.stats.bufferedRows -= rows;
     this.stats.bufferedBytes -= bytes;
   }
@@ -259,11 +270,13 @@ export class BatchBuffer<T> {
   }
 
   #settle(entries: Entry<T>[], outcome: 'written' | 'quarantined'): void {
-    this.#release(
+    this.#uncount(
       entries.length,
       entries.reduce((sum, entry) => sum + entry.size, 0),
     );
     this.stats[outcome] += entries.length;
+    const { release } = this.#options;
+    if (release) for (const entry of entries) release(entry.item);
   }
 }
 

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createDb, type Database } from '@modelplane/db';
 import { createTestDatabase, type TestDatabase } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchBuffer } from './batch-buffer.ts';
 import {
   createPredictionLog,
   DEFAULT_PREDICTION_LOG_OPTIONS,
   type LoggedPayload,
   type LoggedPrediction,
   loggedPayload,
+  type PredictionLog,
 } from './prediction-log.ts';
 
 // The prediction log's writer against a real Postgres: awkward client text is stored, and a row
@@ -53,7 +53,7 @@ function entry(requestId: string, payload: LoggedPayload | null): LoggedPredicti
   };
 }
 
-function log(): BatchBuffer<LoggedPrediction> {
+function log(): PredictionLog {
   // A long interval: the test flushes by hand.
   return createPredictionLog(
     database.db,

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
-import { type DB, type PredictionLogInput, writePredictionLog } from '@modelplane/db';
+import { type DB, type PredictionLogInput, predictionLogLine, writePredictionLogText } from '@modelplane/db';
 import type { Kysely } from 'kysely';
 import type { PredictionRecord } from '../pipeline/types.ts';
-import { BatchBuffer, type BufferLogger } from './batch-buffer.ts';
+import { BatchBuffer, type BatchBufferStats, type BufferLogger } from './batch-buffer.ts';
+import { ByteLines } from './byte-lines.ts';
 import { isRowRefusal } from './sql-errors.ts';
 
 /** Bounds and cadence of the prediction log buffer. */
@@ -23,7 +24,7 @@ export const DEFAULT_PREDICTION_LOG_OPTIONS: PredictionLogOptions = {
   flushIntervalMs: 1000,
 };
 
-/** What the response hook hands over: cheap to build, the rest is done at flush time. */
+/** What the response hook hands over; it is encoded as the row's COPY text at once. */
 export interface LoggedPrediction {
   record: PredictionRecord;
   replicaId: string;
@@ -44,24 +45,56 @@ export interface LoggedPayload {
 
 /** Stored payloads above this are replaced by their sizes: the log is not a blob store. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
-/** A row's fixed cost in the buffer, besides its payload. */
-const ROW_BYTES = 400;
+/** What a queued row costs besides its bytes: its place in the queue. */
+const ROW_OVERHEAD_BYTES = 32;
 
-/** The prediction log: a bounded buffer that drops (and counts) its oldest rows when Postgres is away. */
+/**
+ * The prediction log: a bounded buffer that drops (and counts) its oldest rows when Postgres is
+ * away. Each row is encoded as COPY text when it is logged and kept as bytes (byte-lines.ts) until
+ * its batch is written, so rows waiting hundreds of milliseconds for their batch cost the garbage
+ * collector nothing, and a batch goes to Postgres as it is.
+ */
+export class PredictionLog {
+  readonly #lines = new ByteLines();
+  readonly #buffer: BatchBuffer<number>;
+
+  constructor(db: Kysely<DB>, options: PredictionLogOptions, logger: BufferLogger) {
+    this.#buffer = new BatchBuffer<number>({
+      name: 'prediction-log',
+      ...options,
+      whenFull: 'drop-oldest',
+      sizeOf: (line) => ROW_OVERHEAD_BYTES + this.#lines.bytesOf(line),
+      write: (batch) => writePredictionLogText(db, this.#lines.views(batch)),
+      release: (line) => this.#lines.release(line),
+      isPoison: isRowRefusal,
+      logger,
+    });
+  }
+
+  get stats(): BatchBufferStats {
+    return this.#buffer.stats;
+  }
+
+  /** Queues a row; false when it could not be kept (see {@link BatchBuffer.push}). */
+  push(entry: LoggedPrediction): boolean {
+    return this.#buffer.push(this.#lines.add(predictionLogLine(toRow(entry))));
+  }
+
+  flush(): Promise<void> {
+    return this.#buffer.flush();
+  }
+
+  close(timeoutMs: number): Promise<void> {
+    return this.#buffer.close(timeoutMs);
+  }
+}
+
 export function createPredictionLog(
   db: Kysely<DB>,
   options: PredictionLogOptions,
   logger: BufferLogger,
-): BatchBuffer<LoggedPrediction> {
-  return new BatchBuffer<LoggedPrediction>({
-    name: 'prediction-log',
-    ...options,
-    whenFull: 'drop-oldest',
-    sizeOf: (entry) => ROW_BYTES + (entry.payload?.bytes ?? 0),
-    write: (batch) => writePredictionLog(db, batch.map(toRow)),
-    isPoison: isRowRefusal,
-    logger,
-  });
+): PredictionLog {
+  return new PredictionLog(db, options, logger);
 }
 
 /** The routing key as stored: a 128-bit sha256 prefix, enough to count units without keeping the key. */

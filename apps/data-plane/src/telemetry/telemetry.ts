@@ -2,7 +2,7 @@ import type { DB } from '@modelplane/db';
 import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import type { BackendStats } from '../backends/stats.ts';
-import type { BatchBuffer, BufferLogger } from './batch-buffer.ts';
+import type { BufferLogger } from './batch-buffer.ts';
 import { type CollectorSources, registerCollectors } from './collectors.ts';
 import { DEFAULT_FEEDBACK_OPTIONS, type FeedbackOptions, FeedbackWriter } from './feedback-writer.ts';
 import { RequestMetrics } from './metrics.ts';
@@ -10,7 +10,7 @@ import { PayloadSettings } from './payload-settings.ts';
 import {
   createPredictionLog,
   DEFAULT_PREDICTION_LOG_OPTIONS,
-  type LoggedPrediction,
+  type PredictionLog,
   type PredictionLogOptions,
 } from './prediction-log.ts';
 import { RollupWriter } from './rollups.ts';
@@ -39,7 +39,7 @@ export interface Telemetry {
   readonly replicaId: string;
   readonly registry: Registry;
   readonly metrics: RequestMetrics;
-  readonly predictionLog: BatchBuffer<LoggedPrediction> | null;
+  readonly predictionLog: PredictionLog | null;
   readonly rollups: RollupWriter | null;
   readonly feedback: FeedbackWriter | null;
   readonly payloads: PayloadSettings | null;

@@ -2,9 +2,15 @@ import { createTestDatabase } from '@modelplane/testing';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb, type Database, migrate } from '../index.ts';
+import { logRow } from '../test-support/log-row.ts';
 import { claimLeaderRun } from './leader-jobs.ts';
 import { dropExpiredLogPartitions, ensureLogPartitions, listLogPartitions } from './partitions.ts';
-import { insertPredictionLog, type PredictionLogInput, writePredictionLog } from './prediction-log.ts';
+import {
+  insertPredictionLog,
+  predictionLogLine,
+  writePredictionLog,
+  writePredictionLogText,
+} from './prediction-log.ts';
 import { windowRollup } from './rollouts.ts';
 import { fleetRollups, upsertRollups } from './rollups.ts';
 
@@ -43,32 +49,6 @@ const engines = [
   },
 ];
 
-function logRow(
-  requestId: string,
-  createdAt: Date,
-  overrides: Partial<PredictionLogInput> = {},
-): PredictionLogInput {
-  return {
-    requestId,
-    createdAt,
-    model: 'recs',
-    assignedVersion: '2.0.0',
-    servedVersion: '2.0.0',
-    revision: 3,
-    routingKeyHash: 'k1',
-    sticky: true,
-    pinned: false,
-    inputHash: null,
-    latencyMs: 1.25,
-    servedFrom: 'backend',
-    status: 200,
-    errorCode: null,
-    replicaId: 'r1',
-    payloadJson: null,
-    ...overrides,
-  };
-}
-
 describe.each(engines)('monitoring tables on $kind', (engine) => {
   it('writes a log batch once even when it is retried, payloads with awkward characters intact', async () => {
     const { db } = await engine.open();
@@ -93,6 +73,36 @@ describe.each(engines)('monitoring tables on $kind', (engine) => {
     expect(stored).toHaveLength(2);
     expect(stored[0]?.payload).toEqual(JSON.parse(payload));
     expect(stored[1]).toMatchObject({ sticky: false, routing_key_hash: null, latency_ms: 1.25, status: 200 });
+  });
+
+  it('writes rows handed over as COPY text in pieces, and a retried batch only once', async () => {
+    const { db } = await engine.open();
+    const at = new Date();
+    const payload = JSON.stringify({ input: { text: 'tab\there ünï 😀' }, output: [2] });
+    const rows = [
+      logRow('text-1', at, { payloadJson: payload }),
+      logRow('text-2', at, { model: 'line\nbreak' }),
+      logRow('text-3', at, { routingKeyHash: null, sticky: false }),
+    ];
+    // As the data plane holds them: UTF-8 bytes, a batch split wherever its chunks end.
+    const bytes = Buffer.from(rows.map(predictionLogLine).join(''));
+    const split = bytes.indexOf('\n'.charCodeAt(0)) + 1;
+    await writePredictionLogText(db, [bytes.subarray(0, split), bytes.subarray(split)]);
+    // The retry of a batch whose first try committed unseen, with a row the first did not have.
+    const retried = [...rows, logRow('text-4', at)];
+    await writePredictionLogText(db, [Buffer.from(retried.map(predictionLogLine).join(''))]);
+    const stored = await db
+      .selectFrom('prediction_log')
+      .select(['request_id', 'model', 'payload', 'routing_key_hash'])
+      .where('request_id', 'like', 'text-%')
+      .orderBy('request_id')
+      .execute();
+    expect(stored).toEqual([
+      { request_id: 'text-1', model: 'recs', payload: JSON.parse(payload), routing_key_hash: 'k1' },
+      { request_id: 'text-2', model: 'line\nbreak', payload: null, routing_key_hash: 'k1' },
+      { request_id: 'text-3', model: 'recs', payload: null, routing_key_hash: null },
+      { request_id: 'text-4', model: 'recs', payload: null, routing_key_hash: 'k1' },
+    ]);
   });
 
   it('stores every column as given, whatever characters the text holds', async () => {

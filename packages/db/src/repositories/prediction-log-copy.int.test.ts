@@ -5,6 +5,7 @@ import { createDb, type Database } from '../index.ts';
 import type { PredictionLogInput } from './prediction-log.ts';
 import { writePredictionLog } from './prediction-log.ts';
 import { copyPredictionLog } from './prediction-log-copy.ts';
+import { predictionLogText } from './prediction-log-text.ts';
 
 // The COPY path of the prediction log, on a real Postgres server (PGlite takes the INSERT path).
 
@@ -61,16 +62,21 @@ describe('prediction log COPY', () => {
     const pool = copyPoolFor(database.db);
     if (!pool) throw new Error('a Postgres database has a pool for COPY');
     const rows = Array.from({ length: 500 }, (_, i) => row(`batch-${i}`));
-    await copyPredictionLog(pool, rows);
+    await copyPredictionLog(pool, [predictionLogText(rows)]);
     expect(await count(database, 'batch-')).toBe(500);
 
     // A retried batch: COPY cannot skip what is there, so it fails atomically...
     const again = [...rows, row('batch-new')];
-    await expect(copyPredictionLog(pool, again)).rejects.toMatchObject({ code: '23505' });
+    await expect(copyPredictionLog(pool, [predictionLogText(again)])).rejects.toMatchObject({
+      code: '23505',
+    });
     expect(await count(database, 'batch-')).toBe(500);
-    // ...and the log write falls back to the INSERT that skips them, so the new row lands.
+    // ...and the log write merges it instead, skipping what is there, so the new row lands.
     await writePredictionLog(database.db, again);
     expect(await count(database, 'batch-')).toBe(501);
+    // And again, on a connection whose temporary table is left from the merge before.
+    await writePredictionLog(database.db, [...again, row('batch-newer')]);
+    expect(await count(database, 'batch-')).toBe(502);
   });
 
   it('stores every row as given: times to the millisecond across seconds, escaped text, exact latencies', async () => {
@@ -105,7 +111,7 @@ describe('prediction log COPY', () => {
       model: models[i] as string,
       latencyMs: latencies[i] as number,
     }));
-    await copyPredictionLog(pool, rows);
+    await copyPredictionLog(pool, [predictionLogText(rows)]);
     const stored = await database.db
       .selectFrom('prediction_log')
       .select(['request_id', 'created_at', 'model', 'latency_ms'])

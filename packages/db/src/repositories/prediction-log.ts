@@ -1,30 +1,45 @@
 import { sql } from 'kysely';
 import { copyPoolFor } from '../copy-pool.ts';
 import type { Executor } from './executor.ts';
-import { copyPredictionLog } from './prediction-log-copy.ts';
+import { copyPredictionLog, mergePredictionLog, type PredictionLogChunks } from './prediction-log-copy.ts';
 import type { PredictionLogInput } from './prediction-log-row.ts';
+import { parsePredictionLogText, predictionLogText } from './prediction-log-text.ts';
 import { storableJson, storableText } from './storable-text.ts';
 
+export type { PredictionLogChunks } from './prediction-log-copy.ts';
 export type { PredictionLogInput } from './prediction-log-row.ts';
+export { predictionLogLine } from './prediction-log-text.ts';
 
 /** Postgres's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = '23505';
 
-/**
- * Writes a batch of prediction-log rows the cheapest way the engine allows: COPY on a Postgres
- * server, the unnested INSERT elsewhere (PGlite, inside a transaction). A batch that COPY finds
- * partly written already (an earlier try committed but its answer was lost) is written again with
- * the INSERT, which skips the rows already there; every other failure is the caller's to retry.
- */
+/** Writes a batch of prediction-log rows; see {@link writePredictionLogText}. */
 export async function writePredictionLog(db: Executor, rows: readonly PredictionLogInput[]): Promise<void> {
   if (rows.length === 0) return;
+  if (!copyPoolFor(db)) return insertPredictionLog(db, rows);
+  await writePredictionLogText(db, [predictionLogText(rows)]);
+}
+
+/**
+ * Writes a batch of rows already in COPY's text format (each from `predictionLogLine`) the
+ * cheapest way the engine allows: COPY on a Postgres server, the unnested INSERT elsewhere (PGlite,
+ * inside a transaction). A batch that COPY finds partly written already (an earlier try committed
+ * but its answer was lost) is merged instead, skipping the rows already there; every other failure
+ * is the caller's to retry.
+ */
+export async function writePredictionLogText(db: Executor, chunks: PredictionLogChunks): Promise<void> {
   const pool = copyPoolFor(db);
-  if (!pool) return insertPredictionLog(db, rows);
+  if (!pool) {
+    const text = Buffer.concat(
+      chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)),
+    );
+    return insertPredictionLog(db, parsePredictionLogText(text.toString()));
+  }
   try {
-    await copyPredictionLog(pool, rows);
+    await copyPredictionLog(pool, chunks);
   } catch (error) {
     if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-    await insertPredictionLog(db, rows);
+    await mergePredictionLog(pool, chunks);
   }
 }
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { logRow } from '../test-support/log-row.ts';
+import type { PredictionLogInput } from './prediction-log-row.ts';
+import { parsePredictionLogText, predictionLogLine, predictionLogText } from './prediction-log-text.ts';
+
+const AT = new Date('2026-12-07T17:01:02.034Z');
+const row = (overrides: Partial<PredictionLogInput> = {}) => logRow('req-1', AT, overrides);
+
+describe('prediction log rows as COPY text', () => {
+  it('writes one line of tab-separated columns, \\N for null, as Postgres documents the text format', () => {
+    expect(predictionLogLine(row())).toBe(
+      'req-1\t2026-12-07T17:01:02.034Z\trecs\t2.0.0\t2.0.0\t3\tk1\tt\tf\t\\N\t1.25\tbackend\t200\t\\N\tr1\t\\N\n',
+    );
+    expect(predictionLogLine(row({ model: 'a\tb\nc\rd\\e' }))).toContain('\ta\\tb\\nc\\rd\\\\e\t');
+  });
+
+  it('reads back every row it wrote, whatever the text holds', () => {
+    const awkward = 'tab\there\nline\r\\N back\\slash "q" ünï 😀';
+    const rows = [
+      row(),
+      row({
+        requestId: `odd ${awkward}`,
+        createdAt: new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 5)),
+        model: awkward,
+        assignedVersion: null,
+        servedVersion: '\\N',
+        revision: null,
+        routingKeyHash: null,
+        sticky: false,
+        pinned: true,
+        inputHash: 'h',
+        latencyMs: 0.0000001,
+        servedFrom: null,
+        status: 503,
+        errorCode: 'UNAVAILABLE',
+        replicaId: awkward,
+        payloadJson: JSON.stringify({ input: { text: awkward }, output: [1.5, null] }),
+      }),
+      row({ requestId: 'far', createdAt: new Date('+012345-01-01T00:00:00.000Z'), latencyMs: 1234.5 }),
+    ];
+    expect(parsePredictionLogText(predictionLogText(rows))).toEqual(rows);
+  });
+
+  it('refuses a line that is not a row', () => {
+    expect(() => parsePredictionLogText('a\tb\n')).toThrow(/16 columns, got 2/);
+  });
+});
