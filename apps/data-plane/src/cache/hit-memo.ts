@@ -80,5 +80,15 @@ export function memoKey(
   body: Buffer,
 ): string | null {
   if (body.length > MAX_MEMO_BODY_BYTES) return null;
-  return JSON.stringify([protocol, pin ?? null, routingKeyHeader ?? null]) + body.toString('latin1');
+  const prefix =
+    pin === undefined && routingKeyHeader === undefined
+      ? UNPINNED_PREFIX[protocol]
+      : JSON.stringify([protocol, pin ?? null, routingKeyHeader ?? null]);
+  return prefix + body.toString('latin1');
 }
+
+/** The key prefix of a request with neither pin nor routing-key header (most are): built once. */
+const UNPINNED_PREFIX = {
+  tfserving: JSON.stringify(['tfserving', null, null]),
+  oip: JSON.stringify(['oip', null, null]),
+};
