@@ -3,12 +3,11 @@ import { createDb, type Database } from '@modelplane/db';
 import { createTestDatabase, type TestDatabase } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createPredictionLog,
   DEFAULT_PREDICTION_LOG_OPTIONS,
   type LoggedPayload,
   type LoggedPrediction,
   loggedPayload,
-  type PredictionLog,
+  PredictionLog,
 } from './prediction-log.ts';
 
 // The prediction log's writer against a real Postgres: awkward client text is stored, and a row
@@ -55,7 +54,7 @@ function entry(requestId: string, payload: LoggedPayload | null): LoggedPredicti
 
 function log(): PredictionLog {
   // A long interval: the test flushes by hand.
-  return createPredictionLog(
+  return new PredictionLog(
     database.db,
     { ...DEFAULT_PREDICTION_LOG_OPTIONS, flushIntervalMs: 60_000 },
     logger,
@@ -134,7 +133,7 @@ describe('the prediction log with awkward text', () => {
 describe('payload size accounting', () => {
   it('counts each payload at the bytes of its stored JSON, and drops the oldest rows at the byte bound', async () => {
     const maxBytes = 256 * 1024;
-    const buffer = createPredictionLog(
+    const buffer = new PredictionLog(
       database.db,
       { ...DEFAULT_PREDICTION_LOG_OPTIONS, maxBytes, flushIntervalMs: 60_000 },
       logger,

@@ -39,7 +39,7 @@ export interface LoggedPrediction {
 export interface LoggedPayload {
   /** `{"input":…,"output":…}`, or `{"truncated":true,"bytes":…}` above the size cap. */
   json: string;
-  /** UTF-8 bytes of `json`: what the buffer holds for it, counted against its byte bound. */
+  /** UTF-8 bytes of `json` (the cap is on these; the buffer counts the whole row as encoded). */
   bytes: number;
 }
 
@@ -87,14 +87,6 @@ export class PredictionLog {
   close(timeoutMs: number): Promise<void> {
     return this.#buffer.close(timeoutMs);
   }
-}
-
-export function createPredictionLog(
-  db: Kysely<DB>,
-  options: PredictionLogOptions,
-  logger: BufferLogger,
-): PredictionLog {
-  return new PredictionLog(db, options, logger);
 }
 
 /** The routing key as stored: a 128-bit sha256 prefix, enough to count units without keeping the key. */

@@ -8,9 +8,8 @@ import { DEFAULT_FEEDBACK_OPTIONS, type FeedbackOptions, FeedbackWriter } from '
 import { RequestMetrics } from './metrics.ts';
 import { PayloadSettings } from './payload-settings.ts';
 import {
-  createPredictionLog,
   DEFAULT_PREDICTION_LOG_OPTIONS,
-  type PredictionLog,
+  PredictionLog,
   type PredictionLogOptions,
 } from './prediction-log.ts';
 import { RollupWriter } from './rollups.ts';
@@ -56,7 +55,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const metrics = new RequestMetrics(registry);
   const db = options.db;
   const logOptions = { ...DEFAULT_PREDICTION_LOG_OPTIONS, ...options.predictionLog };
-  const predictionLog = db && logOptions.enabled ? createPredictionLog(db, logOptions, logger) : null;
+  const predictionLog = db && logOptions.enabled ? new PredictionLog(db, logOptions, logger) : null;
   const rollups = db
     ? new RollupWriter(
         db,

@@ -3,7 +3,7 @@ import { copyPoolFor } from '../copy-pool.ts';
 import type { Executor } from './executor.ts';
 import { copyPredictionLog, mergePredictionLog, type PredictionLogChunks } from './prediction-log-copy.ts';
 import type { PredictionLogInput } from './prediction-log-row.ts';
-import { parsePredictionLogText, predictionLogText } from './prediction-log-text.ts';
+import { PREDICTION_LOG_COLUMNS, parsePredictionLogText, predictionLogText } from './prediction-log-text.ts';
 import { storableJson, storableText } from './storable-text.ts';
 
 export type { PredictionLogChunks } from './prediction-log-copy.ts';
@@ -72,10 +72,7 @@ export async function insertPredictionLog(db: Executor, rows: readonly Predictio
   }
   const [r, at, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload] = c.map((b) => b.done());
   await sql`
-    INSERT INTO prediction_log (
-      request_id, created_at, model, assigned_version, served_version, revision, routing_key_hash,
-      sticky, pinned, input_hash, latency_ms, served_from, status, error_code, replica_id, payload
-    )
+    INSERT INTO prediction_log (${sql.raw(PREDICTION_LOG_COLUMNS)})
     SELECT r, to_timestamp(at / 1000.0), m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload::jsonb
     FROM unnest(
       ${r}::text[], ${at}::double precision[], ${m}::text[], ${av}::text[], ${sv}::text[], ${rev}::integer[],
