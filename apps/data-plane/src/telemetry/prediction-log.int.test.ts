@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createDb, type Database } from '@modelplane/db';
 import { createTestDatabase, type TestDatabase } from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,63 @@ describe('the prediction log with awkward text', () => {
     expect(rows.size).toBe(99);
     expect(rows.has(poisoned)).toBe(false);
     expect(warnings).toContain('row refused by the database; quarantined');
+    await buffer.close(0);
+  });
+});
+
+describe('the columns worked out when a batch is written', () => {
+  it("stores each row's time, latency and routing-key hash exactly, whatever the key holds", async () => {
+    const buffer = log();
+    // The key is hashed from the bytes the row was held as: awkward keys must hash as their text does.
+    const keys = [undefined, '', 'user-7', 'tab\tnew\nline\\N', 'ünï 😀', 'a\ud800b', 'k'.repeat(5000)];
+    const latencies = [0.0000001, 1234.5678, 0.1 + 0.2, 3, 59_999.999, 7e-12, 42];
+    const base = Date.UTC(2026, 11, 7, 23, 59, 59, 998);
+    const cases = keys.map((key, i) => ({
+      id: randomUUID(),
+      key,
+      latencyMs: latencies[i] as number,
+      createdAt: base + i + 0.75, // crosses a second and a day; from performance.now(), with a fraction
+    }));
+    for (const c of cases) {
+      const row = entry(c.id, null);
+      buffer.push({
+        ...row,
+        record: { ...row.record, routingKey: c.key, sticky: c.key !== undefined },
+        latencyMs: c.latencyMs,
+        createdAt: c.createdAt,
+      });
+    }
+    await buffer.flush();
+    const rows = await database.db
+      .selectFrom('prediction_log')
+      .select([
+        'request_id',
+        'routing_key_hash',
+        'latency_ms',
+        'created_at',
+        'sticky',
+        'status',
+        'error_code',
+      ])
+      .where(
+        'request_id',
+        'in',
+        cases.map((c) => c.id),
+      )
+      .execute();
+    const byId = new Map(rows.map((row) => [row.request_id, row]));
+    for (const c of cases) {
+      const expected =
+        c.key === undefined ? null : createHash('sha256').update(c.key).digest('base64url').slice(0, 22);
+      expect(byId.get(c.id), String(c.key)).toMatchObject({
+        routing_key_hash: expected,
+        latency_ms: c.latencyMs,
+        created_at: new Date(c.createdAt),
+        sticky: c.key !== undefined,
+        status: 400,
+        error_code: 'INVALID_INPUT',
+      });
+    }
     await buffer.close(0);
   });
 });

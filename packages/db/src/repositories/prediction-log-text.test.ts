@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { logRow } from '../test-support/log-row.ts';
 import type { PredictionLogInput } from './prediction-log-row.ts';
-import { parsePredictionLogText, predictionLogLine, predictionLogText } from './prediction-log-text.ts';
+import {
+  parsePredictionLogText,
+  predictionLogHead,
+  predictionLogLine,
+  predictionLogTail,
+  predictionLogText,
+} from './prediction-log-text.ts';
 
 const AT = new Date('2026-12-07T17:01:02.034Z');
 const row = (overrides: Partial<PredictionLogInput> = {}) => logRow('req-1', AT, overrides);
@@ -9,9 +15,21 @@ const row = (overrides: Partial<PredictionLogInput> = {}) => logRow('req-1', AT,
 describe('prediction log rows as COPY text', () => {
   it('writes one line of tab-separated columns, \\N for null, as Postgres documents the text format', () => {
     expect(predictionLogLine(row())).toBe(
-      'req-1\t2026-12-07T17:01:02.034Z\trecs\t2.0.0\t2.0.0\t3\tk1\tt\tf\t\\N\t1.25\tbackend\t200\t\\N\tr1\t\\N\n',
+      '2026-12-07T17:01:02.034Z\t1.25\tk1\treq-1\trecs\t2.0.0\t2.0.0\t3\tt\tf\t\\N\tbackend\t200\t\\N\tr1\t\\N\n',
     );
     expect(predictionLogLine(row({ model: 'a\tb\nc\rd\\e' }))).toContain('\ta\\tb\\nc\\rd\\\\e\t');
+  });
+
+  it('is the head (time, latency, key hash) and the tail (the rest) written apart and joined', () => {
+    const r = row({ routingKeyHash: null, latencyMs: 0.1 + 0.2 });
+    expect(predictionLogHead(AT.getTime(), r.latencyMs, null)).toBe(
+      '2026-12-07T17:01:02.034Z\t0.30000000000000004\t\\N\t',
+    );
+    // A time from performance.now() has a fraction of a millisecond; a Date drops it, and so does the text.
+    expect(predictionLogHead(AT.getTime() + 0.987, 5, 'h')).toBe('2026-12-07T17:01:02.034Z\t5\th\t');
+    expect(predictionLogHead(AT.getTime(), r.latencyMs, null) + predictionLogTail(r)).toBe(
+      predictionLogLine(r),
+    );
   });
 
   it('reads back every row it wrote, whatever the text holds', () => {

@@ -8,7 +8,12 @@ import { storableJson, storableText } from './storable-text.ts';
 
 export type { PredictionLogChunks } from './prediction-log-copy.ts';
 export type { PredictionLogInput } from './prediction-log-row.ts';
-export { predictionLogLine } from './prediction-log-text.ts';
+export {
+  type PredictionLogTail,
+  predictionLogHead,
+  predictionLogLine,
+  predictionLogTail,
+} from './prediction-log-text.ts';
 
 /** Postgres's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = '23505';
@@ -53,32 +58,32 @@ export async function insertPredictionLog(db: Executor, rows: readonly Predictio
   if (rows.length === 0) return;
   const c = Array.from({ length: 16 }, () => new ArrayBuilder());
   for (const r of rows) {
-    c[0]?.text(r.requestId);
-    c[1]?.number(r.createdAt.getTime());
-    c[2]?.text(r.model);
-    c[3]?.text(r.assignedVersion);
-    c[4]?.text(r.servedVersion);
-    c[5]?.number(r.revision);
-    c[6]?.text(r.routingKeyHash);
-    c[7]?.boolean(r.sticky);
-    c[8]?.boolean(r.pinned);
-    c[9]?.text(r.inputHash);
-    c[10]?.number(r.latencyMs);
+    c[0]?.number(r.createdAt.getTime());
+    c[1]?.number(r.latencyMs);
+    c[2]?.text(r.routingKeyHash);
+    c[3]?.text(r.requestId);
+    c[4]?.text(r.model);
+    c[5]?.text(r.assignedVersion);
+    c[6]?.text(r.servedVersion);
+    c[7]?.number(r.revision);
+    c[8]?.boolean(r.sticky);
+    c[9]?.boolean(r.pinned);
+    c[10]?.text(r.inputHash);
     c[11]?.text(r.servedFrom);
     c[12]?.number(r.status);
     c[13]?.text(r.errorCode);
     c[14]?.text(r.replicaId);
     c[15]?.text(r.payloadJson === null ? null : storableJson(r.payloadJson));
   }
-  const [r, at, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload] = c.map((b) => b.done());
+  const [at, lat, rk, r, m, av, sv, rev, st, pin, ih, sf, status, ec, rep, payload] = c.map((b) => b.done());
   await sql`
     INSERT INTO prediction_log (${sql.raw(PREDICTION_LOG_COLUMNS)})
-    SELECT r, to_timestamp(at / 1000.0), m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload::jsonb
+    SELECT to_timestamp(at / 1000.0), lat, rk, r, m, av, sv, rev, st, pin, ih, sf, status, ec, rep, payload::jsonb
     FROM unnest(
-      ${r}::text[], ${at}::double precision[], ${m}::text[], ${av}::text[], ${sv}::text[], ${rev}::integer[],
-      ${rk}::text[], ${st}::boolean[], ${pin}::boolean[], ${ih}::text[], ${lat}::double precision[],
+      ${at}::double precision[], ${lat}::double precision[], ${rk}::text[], ${r}::text[], ${m}::text[],
+      ${av}::text[], ${sv}::text[], ${rev}::integer[], ${st}::boolean[], ${pin}::boolean[], ${ih}::text[],
       ${sf}::text[], ${status}::smallint[], ${ec}::text[], ${rep}::text[], ${payload}::text[]
-    ) AS u(r, at, m, av, sv, rev, rk, st, pin, ih, lat, sf, status, ec, rep, payload)
+    ) AS u(at, lat, rk, r, m, av, sv, rev, st, pin, ih, sf, status, ec, rep, payload)
     ON CONFLICT (request_id, created_at) DO NOTHING
   `.execute(db);
 }
