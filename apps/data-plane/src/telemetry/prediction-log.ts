@@ -47,10 +47,9 @@ export interface LoggedPayload {
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** What a queued row costs besides its bytes: its place in the queue. */
 const ROW_OVERHEAD_BYTES = 32;
-/** A held row starts with its time and latency (two doubles) and its routing key's length. */
-const HEAD_BYTES = 8 + 8 + 4;
-/** The key length that stands for "no routing key". */
-const NO_KEY = 0xffff_ffff;
+/** A held row starts with its time and latency (two doubles) and whether it has a routing key (a byte). */
+const HEAD_BYTES = 8 + 8 + 1;
+const NEWLINE = 0x0a;
 /** The most a row's head takes as text: a timestamp, a number, a hash and three tabs. */
 const HEAD_TEXT_BYTES = 96;
 
@@ -102,18 +101,18 @@ export class PredictionLog {
       replicaId: entry.replicaId,
       payloadJson: entry.payload?.json ?? null,
     });
-    const key = record.routingKey ?? null;
+    // The key goes after the tail, in the same write (one native call): the tail ends at its only
+    // newline (COPY text escapes the others), so the key is whatever follows it.
+    const key = record.routingKey;
+    const text = key === undefined ? tail : tail + key;
     const rows = this.#rows;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: measured exactly only when that bound does not fit.
-    const bound = HEAD_BYTES + 3 * ((key?.length ?? 0) + tail.length);
-    const buf = rows.reserve(
-      rows.fits(bound) ? bound : HEAD_BYTES + Buffer.byteLength(key ?? '') + Buffer.byteLength(tail),
-    );
+    const bound = HEAD_BYTES + 3 * text.length;
+    const buf = rows.reserve(rows.fits(bound) ? bound : HEAD_BYTES + Buffer.byteLength(text));
     let at = buf.writeDoubleLE(entry.createdAt, rows.cursor);
     at = buf.writeDoubleLE(entry.latencyMs, at);
-    const keyBytes = key === null ? 0 : buf.write(key, at + 4, 'utf8');
-    at = buf.writeUInt32LE(key === null ? NO_KEY : keyBytes, at) + keyBytes;
-    return this.#buffer.push(rows.commit(at + buf.write(tail, at, 'utf8')));
+    buf[at++] = key === undefined ? 0 : 1;
+    return this.#buffer.push(rows.commit(at + buf.write(text, at, 'utf8')));
   }
 
   /** Held rows as COPY text, in the order given: each row's head is worked out here. */
@@ -124,15 +123,14 @@ export class PredictionLog {
     let at = 0;
     for (const row of batch) {
       const bytes = this.#rows.read(row);
-      const keyBytes = bytes.readUInt32LE(16);
-      const tailStart = keyBytes === NO_KEY ? HEAD_BYTES : HEAD_BYTES + keyBytes;
-      const keyHash = keyBytes === NO_KEY ? null : hashRoutingKey(bytes.subarray(HEAD_BYTES, tailStart));
+      const tailEnd = bytes.indexOf(NEWLINE, HEAD_BYTES) + 1;
+      const keyHash = bytes[16] === 0 ? null : hashRoutingKey(bytes.subarray(tailEnd));
       at += text.write(
         predictionLogHead(bytes.readDoubleLE(0), bytes.readDoubleLE(8), keyHash),
         at,
         'latin1',
       );
-      at += bytes.copy(text, at, tailStart);
+      at += bytes.copy(text, at, HEAD_BYTES, tailEnd);
     }
     return text.subarray(0, at);
   }
