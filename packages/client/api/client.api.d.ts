@@ -604,8 +604,8 @@ export type AppRouter = TRPCBuiltRouter<{
 					hostname: string;
 					state: "failed" | "in-sync" | "pending" | "stale";
 					reason: string | null;
-					versionErrors: Record<string, string>;
 					replicaId: string;
+					versionErrors: Record<string, string>;
 					lastSeenAt: string;
 					appliedRevision: number | null;
 					appliedGeneration: number | null;
@@ -795,8 +795,8 @@ export type AppRouter = TRPCBuiltRouter<{
 				actor: string;
 				target: string;
 				createdAt: string;
-				actorRole: string;
 				requestId: string | null;
+				actorRole: string;
 				sourceAddress: string | null;
 				before?: unknown;
 				after?: unknown;
@@ -938,14 +938,14 @@ export type AppRouter = TRPCBuiltRouter<{
 					version: string;
 					weight: number | null;
 					requests: number;
-					errorRate: number | null;
-					baseline: boolean;
-					cacheHitRate: number | null;
 					latencyMs: {
 						p50: number;
 						p95: number;
 						p99: number;
 					} | null;
+					errorRate: number | null;
+					baseline: boolean;
+					cacheHitRate: number | null;
 					uncachedP99Ms: number | null;
 					units: number;
 					vsBaseline: {
