@@ -47,8 +47,12 @@ export interface LoggedPayload {
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** What a queued row costs besides its bytes: its place in the queue. */
 const ROW_OVERHEAD_BYTES = 32;
-/** A held row starts with its time and latency (two doubles) and whether it has a routing key (a byte). */
-const HEAD_BYTES = 8 + 8 + 1;
+// A held row starts with its time and latency (two doubles) and whether it has a routing key (a
+// byte); then its tail as COPY text, then the key's UTF-8.
+const TIME_AT = 0;
+const LATENCY_AT = 8;
+const HAS_KEY_AT = 16;
+const HEAD_BYTES = 17;
 const NEWLINE = 0x0a;
 /** The most a row's head takes as text: a timestamp, a number, a hash and three tabs. */
 const HEAD_TEXT_BYTES = 96;
@@ -72,7 +76,7 @@ export class PredictionLog {
       ...options,
       whenFull: 'drop-oldest',
       sizeOf: (row) => ROW_OVERHEAD_BYTES + this.#rows.bytesOf(row),
-      write: (batch) => writePredictionLogText(db, [this.copyText(batch)]),
+      write: (batch) => writePredictionLogText(db, [this.#copyText(batch)]),
       release: (row) => this.#rows.release(row),
       isPoison: isRowRefusal,
       logger,
@@ -109,14 +113,16 @@ export class PredictionLog {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: measured exactly only when that bound does not fit.
     const bound = HEAD_BYTES + 3 * text.length;
     const buf = rows.reserve(rows.fits(bound) ? bound : HEAD_BYTES + Buffer.byteLength(text));
-    let at = buf.writeDoubleLE(entry.createdAt, rows.cursor);
-    at = buf.writeDoubleLE(entry.latencyMs, at);
-    buf[at++] = key === undefined ? 0 : 1;
+    const start = rows.cursor;
+    buf.writeDoubleLE(entry.createdAt, start + TIME_AT);
+    buf.writeDoubleLE(entry.latencyMs, start + LATENCY_AT);
+    buf[start + HAS_KEY_AT] = key === undefined ? 0 : 1;
+    const at = start + HEAD_BYTES;
     return this.#buffer.push(rows.commit(at + buf.write(text, at, 'utf8')));
   }
 
   /** Held rows as COPY text, in the order given: each row's head is worked out here. */
-  copyText(batch: readonly number[]): Buffer {
+  #copyText(batch: readonly number[]): Buffer {
     let size = 0;
     for (const row of batch) size += this.#rows.bytesOf(row) + HEAD_TEXT_BYTES;
     const text = Buffer.allocUnsafe(size);
@@ -124,9 +130,9 @@ export class PredictionLog {
     for (const row of batch) {
       const bytes = this.#rows.read(row);
       const tailEnd = bytes.indexOf(NEWLINE, HEAD_BYTES) + 1;
-      const keyHash = bytes[16] === 0 ? null : hashRoutingKey(bytes.subarray(tailEnd));
+      const keyHash = bytes[HAS_KEY_AT] === 0 ? null : hashRoutingKey(bytes.subarray(tailEnd));
       at += text.write(
-        predictionLogHead(bytes.readDoubleLE(0), bytes.readDoubleLE(8), keyHash),
+        predictionLogHead(bytes.readDoubleLE(TIME_AT), bytes.readDoubleLE(LATENCY_AT), keyHash),
         at,
         'latin1',
       );
