@@ -15,8 +15,8 @@ export type PredictionLogTail = Omit<PredictionLogInput, 'createdAt' | 'latencyM
 
 /**
  * One row in COPY's text format: tab-separated columns, `\N` for null, ending in a newline. The
- * data plane encodes each row as bytes as it is logged, so what waits for the next batch is bytes,
- * not objects the garbage collector has to copy and promote.
+ * data plane writes the same line in two parts: the tail when a row is logged, the head when its
+ * batch is written.
  */
 export function predictionLogLine(r: PredictionLogInput): string {
   return predictionLogHead(r.createdAt.getTime(), r.latencyMs, r.routingKeyHash) + predictionLogTail(r);
