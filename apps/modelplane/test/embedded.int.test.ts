@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findModel, loadManifest } from '@modelplane/demo-models';
-import { getFreePort, type ManagedProcess, startProcess, stopAllProcesses } from '@modelplane/testing';
+import {
+  getFreePort,
+  type ManagedProcess,
+  startProcess,
+  stopAllProcesses,
+  waitFor,
+} from '@modelplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The all-in-one server as a newcomer runs it: no DATABASE_URL, no REDIS_URL, a fresh data dir.
@@ -195,7 +201,15 @@ describe('the all-in-one server on a fresh data directory', () => {
       });
       return { status: response.status, body: (await response.json()) as { outputs?: unknown[] } };
     };
-    const threads = await infer('1.0.0-threads');
+    // The CLI returns once the control plane has committed; the new version reaches the data plane's
+    // routing table over the bus a moment later, and until then a request for it is a 404.
+    const threads = await waitFor(
+      async () => {
+        const answer = await infer('1.0.0-threads');
+        return answer.status === 404 ? null : answer;
+      },
+      { message: 'recs@1.0.0-threads known to the data plane' },
+    );
     expect(threads.status, JSON.stringify(threads.body)).toBe(200);
     expect(threads.body.outputs).toHaveLength(2);
     // The same file on the main thread answers the same.
