@@ -33,6 +33,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     onnx: { type: 'boolean', default: false },
     floor: { type: 'boolean', default: false },
+    rate: { type: 'string' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -49,6 +50,8 @@ const count = (name: string, text: string, min: number) => {
 const rounds = count('rounds', values.rounds, 1);
 const durationS = count('duration', values.duration, 1);
 const warmupS = count('warmup', values.warmup, 0);
+// `--rate N`: every server gets the same N requests a second instead of as many as it can answer.
+const rate = values.rate === undefined ? undefined : count('rate', values.rate, 1);
 const variants = (values.variant ?? []).map((spec) => {
   try {
     return parseVariant(spec, repoFile(''));
@@ -94,6 +97,7 @@ try {
         url: `${app.url}/v1/models/${load.model}:predict`,
         headers: { authorization: `Bearer ${env.predictToken}` },
         connections: 32,
+        ...(rate !== undefined && { rate }),
         // Each variant its own inputs, so no build answers from entries another one stored in Redis.
         bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: (i + 1) * 100_000_000 },
       },
@@ -110,6 +114,7 @@ try {
         url: `${onnx.url}/predict`,
         headers: {},
         connections: 32,
+        ...(rate !== undefined && { rate }),
         bodies: { kind: 'distinct', offset: 0 },
       },
       cpu: { server: () => [onnx.process.pid] },
@@ -125,6 +130,7 @@ try {
         url: `${floor.url}/echo`,
         headers: {},
         connections: 32,
+        ...(rate !== undefined && { rate }),
         bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: 0 },
       },
       cpu: { server: () => [floor.process.pid] },

@@ -9,6 +9,8 @@ export interface LoadSpec {
   bodies: BodyKind;
   /** Per-request timeout in seconds (autocannon's default is 10). */
   timeoutS?: number;
+  /** Requests per second over all connections; as fast as the server answers when absent. */
+  rate?: number;
 }
 
 /** Latency of 2xx responses in milliseconds, from every response rather than autocannon's 1 ms buckets. */

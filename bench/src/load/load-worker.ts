@@ -54,6 +54,7 @@ const instance = autocannon(
     connections: spec.connections,
     duration: spec.durationS,
     timeout: spec.timeoutS ?? 10,
+    ...(spec.rate !== undefined && { overallRate: spec.rate }),
     requests: [
       {
         setupRequest: (request) => {
