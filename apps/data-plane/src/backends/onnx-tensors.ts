@@ -150,10 +150,13 @@ export function fromOrtTensor(
   return { name: meta.name, datatype, shape, data: plainNumbers(data as ArrayLike<number>) };
 }
 
-/** A typed array's values as a plain array, by index: Array.from walks a typed array's iterator. */
+/**
+ * A typed array's values as a plain array, by index (Array.from walks a typed array's iterator),
+ * into an array of the final length: growing one by `push` allocates and copies it several times.
+ */
 function plainNumbers(data: ArrayLike<number>): number[] {
-  const numbers: number[] = [];
-  for (let i = 0; i < data.length; i++) numbers.push(data[i] as number);
+  const numbers = new Array<number>(data.length);
+  for (let i = 0; i < data.length; i++) numbers[i] = data[i] as number;
   return numbers;
 }
 

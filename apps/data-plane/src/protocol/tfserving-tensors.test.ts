@@ -276,6 +276,19 @@ describe('encoding predictions', () => {
     ]);
   });
 
+  it('nests each instance of a many-dimensional output and keeps any output name as a field', () => {
+    const cube = {
+      name: 'cube',
+      datatype: 'FP32' as const,
+      shape: [2, 2, 2],
+      data: [1, 2, 3, 4, 5, 6, 7, 8],
+    };
+    const odd = { name: '__proto__', datatype: 'INT64' as const, shape: [2, 1], data: [9, 10] };
+    expect(JSON.stringify(encodePredictions([cube, odd], 2))).toBe(
+      '[{"cube":[[1,2],[3,4]],"__proto__":[9]},{"cube":[[5,6],[7,8]],"__proto__":[10]}]',
+    );
+  });
+
   it('returns columnar outputs whole', () => {
     expect(encodeColumnar([scores])).toEqual([
       [0.1, 0.2],

@@ -184,24 +184,36 @@ function unknownInput(field: string, metas: readonly TensorMeta[]): InvalidInput
  * with several, an object keyed by output name. Throws if an output is not batched like the input.
  */
 export function encodePredictions(outputs: readonly Tensor[], batch: number): unknown[] {
-  const rows = outputs.map((t) => {
+  // Per output: the shape of one instance's value and how many elements it holds.
+  const inner: number[][] = [];
+  const strides: number[] = [];
+  for (const t of outputs) {
     if (t.shape[0] !== batch) {
       // A client error, not a model failure: the same request in the columnar form is answered.
       throw new InvalidInputError(
         `instances: output "${t.name}" has shape ${formatShape(t.shape)}, not batched over ${batch} instances; send the columnar "inputs" form`,
       );
     }
-    const inner = t.shape.slice(1);
-    const stride = elementCount(inner);
-    return (i: number) => nest(t.data, inner, i * stride);
-  });
+    const shape = t.shape.slice(1);
+    inner.push(shape);
+    strides.push(elementCount(shape));
+  }
+  // Built in place, every request: no entry lists or per-output closures to collect afterwards.
   const predictions = new Array<unknown>(batch);
   for (let i = 0; i < batch; i++) {
-    if (outputs.length === 1) predictions[i] = (rows[0] as (i: number) => unknown)(i);
-    else
-      predictions[i] = Object.fromEntries(
-        outputs.map((t, o) => [t.name, (rows[o] as (i: number) => unknown)(i)]),
-      );
+    if (outputs.length === 1) {
+      predictions[i] = nest((outputs[0] as Tensor).data, inner[0] as number[], i * (strides[0] as number));
+      continue;
+    }
+    const prediction: Record<string, unknown> = {};
+    for (let o = 0; o < outputs.length; o++) {
+      const t = outputs[o] as Tensor;
+      const value = nest(t.data, inner[o] as number[], i * (strides[o] as number));
+      // An output named `__proto__` is a field like any other, not the row's prototype.
+      if (t.name === '__proto__') Object.defineProperty(prediction, t.name, { value, enumerable: true });
+      else prediction[t.name] = value;
+    }
+    predictions[i] = prediction;
   }
   return predictions;
 }
