@@ -52,6 +52,8 @@ const durationS = count('duration', values.duration, 1);
 const warmupS = count('warmup', values.warmup, 0);
 // `--rate N`: every server gets the same N requests a second instead of as many as it can answer.
 const rate = values.rate === undefined ? undefined : count('rate', values.rate, 1);
+/** How every server measured is loaded: 32 connections, at `--rate` when given. */
+const loadShape = { connections: 32, ...(rate !== undefined && { rate }) };
 const variants = (values.variant ?? []).map((spec) => {
   try {
     return parseVariant(spec, repoFile(''));
@@ -96,8 +98,7 @@ try {
       load: {
         url: `${app.url}/v1/models/${load.model}:predict`,
         headers: { authorization: `Bearer ${env.predictToken}` },
-        connections: 32,
-        ...(rate !== undefined && { rate }),
+        ...loadShape,
         // Each variant its own inputs, so no build answers from entries another one stored in Redis.
         bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: (i + 1) * 100_000_000 },
       },
@@ -113,8 +114,7 @@ try {
       load: {
         url: `${onnx.url}/predict`,
         headers: {},
-        connections: 32,
-        ...(rate !== undefined && { rate }),
+        ...loadShape,
         bodies: { kind: 'distinct', offset: 0 },
       },
       cpu: { server: () => [onnx.process.pid] },
@@ -129,8 +129,7 @@ try {
       load: {
         url: `${floor.url}/echo`,
         headers: {},
-        connections: 32,
-        ...(rate !== undefined && { rate }),
+        ...loadShape,
         bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: 0 },
       },
       cpu: { server: () => [floor.process.pid] },
@@ -142,7 +141,7 @@ try {
     warmupS,
     durationS,
     rounds,
-    connections: 32,
+    connections: loadShape.connections,
     // Settings of scenarios this tool does not run.
     batchingConnections: 64,
     propagationChanges: 0,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loggableBody } from '../validation/json-body.ts';
-import { loggedPayload } from './prediction-log.ts';
+import { loggedPayload, versionLabel } from './prediction-log.ts';
 import type { Telemetry } from './telemetry.ts';
 
 /** Response bodies of requests whose payload is logged, held from the reply to onResponse. */
@@ -14,12 +14,6 @@ export interface OutputKeeper {
   /** Whether the body of `request`'s reply (with `status`) is wanted: only then serialize it for `keep`. */
   wants(request: FastifyRequest, status: number): boolean;
   keep(request: FastifyRequest, body: string): void;
-}
-
-function versionLabel(ref: string | null): string | null {
-  if (ref === null) return null;
-  const at = ref.indexOf('@');
-  return at >= 0 ? ref.slice(at + 1) : ref;
 }
 
 /**

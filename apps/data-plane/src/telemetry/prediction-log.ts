@@ -93,8 +93,8 @@ export class PredictionLog {
     const tail = predictionLogTail({
       requestId: record.requestId,
       model: record.model,
-      assignedVersion: label(record.assignedVersion),
-      servedVersion: label(record.servedVersion),
+      assignedVersion: versionLabel(record.assignedVersion),
+      servedVersion: versionLabel(record.servedVersion),
       revision: record.revision,
       sticky: record.sticky,
       pinned: record.pinned ?? false,
@@ -158,7 +158,8 @@ export function hashRoutingKey(key: string | Uint8Array): string {
   return hash('sha256', key, 'base64url').slice(0, 22);
 }
 
-function label(ref: string | null): string | null {
+/** The version label of a `name@version` ref, as the log and the rollups store it. */
+export function versionLabel(ref: string | null): string | null {
   if (ref === null) return null;
   const at = ref.indexOf('@');
   return at >= 0 ? ref.slice(at + 1) : ref;
