@@ -12,6 +12,13 @@ export function repoFile(relative: string): string {
   return fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
 }
 
+/**
+ * Node flags every server under measurement runs with, the data plane and the reference servers
+ * alike: the ones the data plane's production command uses (README, docs/data-plane.md "Runtime
+ * flags"). The product is measured as it is run, and the servers it is compared with get the same.
+ */
+export const SERVER_NODE_ARGS: readonly string[] = ['--max-semi-space-size=32'];
+
 const started = new Set<ManagedProcess>();
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { getFreePort, LOCAL_SERVING_ENV, type ManagedProcess } from '@modelplane/testing';
-import { launch, repoFile } from '../harness/processes.ts';
+import { launch, repoFile, SERVER_NODE_ARGS } from '../harness/processes.ts';
 
 /** The bundles `pnpm build` leaves; the bench runs the real apps, as an operator would. */
 export const CONTROL_PLANE_MAIN = repoFile('apps/control-plane/dist/main.js');
@@ -84,13 +84,16 @@ export interface DataPlaneOptions {
   main?: string;
 }
 
-/** Starts `apps/data-plane/dist/main.js` and waits until /readyz says its tables and models are loaded. */
+/**
+ * Starts `apps/data-plane/dist/main.js` as its production command does (SERVER_NODE_ARGS) and waits
+ * until /readyz says its tables and models are loaded.
+ */
 export function startDataPlane(settings: PlaneSettings, options: DataPlaneOptions): Promise<AppProcess> {
   return startOnFreePort(async (port) => {
     const child = await launch(
       options.core,
       process.execPath,
-      [...(options.nodeArgs ?? []), options.main ?? DATA_PLANE_MAIN],
+      [...SERVER_NODE_ARGS, ...(options.nodeArgs ?? []), options.main ?? DATA_PLANE_MAIN],
       {
         env: {
           DATABASE_URL: settings.databaseUrl,

@@ -1,6 +1,6 @@
 import type { DemoModelEntry } from '@modelplane/demo-models';
 import { getFreePort } from '@modelplane/testing';
-import { launchTs } from '../harness/processes.ts';
+import { launchTs, SERVER_NODE_ARGS } from '../harness/processes.ts';
 import type { AppProcess } from './apps.ts';
 
 // A free port can be taken before the server binds it; a failed start is retried on another.
@@ -17,7 +17,7 @@ async function startServer(
       const child = await launchTs(core, file, args(port), {
         readyWhen: /listening on/,
         timeoutMs: 20_000,
-        nodeArgs,
+        nodeArgs: [...SERVER_NODE_ARGS, ...nodeArgs],
       });
       return { url: `http://127.0.0.1:${port}`, process: child };
     } catch (error) {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { benchFile, repoFile } from '../harness/processes.ts';
+import { benchFile, repoFile, SERVER_NODE_ARGS } from '../harness/processes.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { BenchReport } from './types.ts';
 
@@ -50,7 +50,8 @@ export async function writeDocs(report: BenchReport, resultsPath: string): Promi
     'settings and predict auth on, so a non-2xx from it is its own load shedding (the status is shown); a second',
     'data plane with `PREDICTION_LOG=off` gives scenario 7 its "logging off" row, and a third (defaults) the',
     '"every input new" row: the cached model missing on every request, to show what the cache costs a model whose',
-    'inputs rarely repeat (no target). Every request carries a distinct',
+    `inputs rarely repeat (no target). Every Node server measured (the data planes and the reference servers alike)`,
+    `runs with \`node ${SERVER_NODE_ARGS.join(' ')}\`, the flags of the data plane's production command. Every request carries a distinct`,
     'input except on the cache-hit row, whose 64 bodies repeat with a routing key each (so after the warm-up they',
     'are answered by the memo of cached answers). Propagation runs four data-plane processes (not pinned)',
     'and polls each with real predictions (5 ms apart); once every replica answers with the new revision, each',
