@@ -82,6 +82,10 @@ export interface DataPlaneOptions {
   nodeArgs?: string[];
   /** Another build of the data plane to run instead of `apps/data-plane/dist/main.js` (`pnpm bench:ab`). */
   main?: string;
+  /** A command node runs under, e.g. valgrind (`pnpm bench:instructions`); its own arguments follow it. */
+  wrap?: string[];
+  /** How long the start may take (default 30 s; far longer under valgrind). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -90,30 +94,32 @@ export interface DataPlaneOptions {
  */
 export function startDataPlane(settings: PlaneSettings, options: DataPlaneOptions): Promise<AppProcess> {
   return startOnFreePort(async (port) => {
-    const child = await launch(
-      options.core,
+    const node = [
       process.execPath,
-      [...SERVER_NODE_ARGS, ...(options.nodeArgs ?? []), options.main ?? DATA_PLANE_MAIN],
-      {
-        env: {
-          DATABASE_URL: settings.databaseUrl,
-          REDIS_URL: settings.redisUrl,
-          MODELPLANE_PREFIX: settings.prefix,
-          MODELPLANE_DATA_DIR: options.dataDir,
-          DATA_PLANE_PORT: String(port),
-          REPLICA_ID: options.replicaId,
-          PREDICT_AUTH: 'on',
-          RECONCILE_INTERVAL_MS: String(options.reconcileIntervalMs ?? 5000),
-          LOG_LEVEL: 'warn',
-          // No load balancer waits on it here, so stopping need not keep serving for a drain period.
-          SHUTDOWN_DRAIN_MS: '0',
-          ...LOCAL_SERVING_ENV,
-          ...options.env,
-        },
-        readyWhen: { url: `http://127.0.0.1:${port}/readyz` },
-        timeoutMs: 30_000,
+      ...SERVER_NODE_ARGS,
+      ...(options.nodeArgs ?? []),
+      options.main ?? DATA_PLANE_MAIN,
+    ];
+    const [command, ...args] = [...(options.wrap ?? []), ...node] as [string, ...string[]];
+    const child = await launch(options.core, command, args, {
+      env: {
+        DATABASE_URL: settings.databaseUrl,
+        REDIS_URL: settings.redisUrl,
+        MODELPLANE_PREFIX: settings.prefix,
+        MODELPLANE_DATA_DIR: options.dataDir,
+        DATA_PLANE_PORT: String(port),
+        REPLICA_ID: options.replicaId,
+        PREDICT_AUTH: 'on',
+        RECONCILE_INTERVAL_MS: String(options.reconcileIntervalMs ?? 5000),
+        LOG_LEVEL: 'warn',
+        // No load balancer waits on it here, so stopping need not keep serving for a drain period.
+        SHUTDOWN_DRAIN_MS: '0',
+        ...LOCAL_SERVING_ENV,
+        ...options.env,
       },
-    );
+      readyWhen: { url: `http://127.0.0.1:${port}/readyz` },
+      timeoutMs: options.readyTimeoutMs ?? 30_000,
+    });
     return child;
   });
 }

@@ -1,0 +1,130 @@
+// `pnpm bench:instructions --variant base=apps/data-plane/dist/main.js --variant mine=...`: the
+// machine instructions a data plane executes per request, counted by valgrind's callgrind. Unlike
+// CPU time, the count hardly moves with whatever else the machine is doing, so a change of 1 % is
+// visible in one run on a noisy machine. It is not time: cache misses, system calls and waking
+// other processes cost time the count does not show, so a change that matters is confirmed with
+// `pnpm bench:ab` and `pnpm bench`. It only prints.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { parseVariant } from '../ab/variants.ts';
+import { detectCores } from '../harness/cores.ts';
+import { repoFile, stopProcess, stopStarted } from '../harness/processes.ts';
+import { openEnvironment } from '../infra/environment.ts';
+import { demoModel, registerModel } from '../infra/models.ts';
+import { bodyMaker } from '../load/bodies.ts';
+import { callgrindTotal } from './callgrind.ts';
+import { sendRequests } from './requests.ts';
+
+const run = promisify(execFile);
+
+/**
+ * V8's predictable mode: one thread (no concurrent compiler or GC threads), fixed seeds, and a GC
+ * schedule driven by allocation alone, not by time (a process slowed down by valgrind would
+ * otherwise look idle to the memory reducer and collect more often).
+ */
+const PREDICTABLE = ['--predictable', '--predictable-gc-schedule'];
+
+const LOADS = {
+  inference: { model: 'recs', pool: false, what: 'recs, cache off, every input new' },
+  hit: { model: 'recs-cached', pool: true, what: 'recs, cache on, 64 inputs repeated (hits)' },
+} as const;
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    variant: { type: 'string', multiple: true },
+    load: { type: 'string', default: 'inference' },
+    warmup: { type: 'string', default: '10000' },
+    requests: { type: 'string', default: '5000' },
+    connections: { type: 'string', default: '16' },
+    keep: { type: 'string' },
+  },
+});
+const fail = (message: string): never => {
+  console.error(`bench:instructions: ${message}`);
+  process.exit(2);
+};
+const load =
+  LOADS[values.load as keyof typeof LOADS] ?? fail(`--load must be one of ${Object.keys(LOADS).join(', ')}`);
+const count = (name: string, text: string, min: number) => {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= min ? n : fail(`--${name} must be a whole number ≥ ${min}`);
+};
+const warmup = count('warmup', values.warmup, 0);
+const requests = count('requests', values.requests, 1);
+const connections = count('connections', values.connections, 1);
+const variants = (values.variant ?? []).map((spec) => {
+  try {
+    return parseVariant(spec, repoFile(''));
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+});
+if (variants.length === 0) fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
+
+const layout = detectCores();
+console.log(
+  `load: ${load.what}; ${warmup} requests to warm up, then ${requests} counted, ${connections} at a time; ` +
+    `each data plane alone under valgrind --tool=callgrind, node ${PREDICTABLE.join(' ')}`,
+);
+const env = await openEnvironment(layout);
+const results: { name: string; perRequest: number }[] = [];
+try {
+  const recs = demoModel('recs', '2.0.0');
+  await registerModel(env.admin, { name: 'recs', entries: [recs], promote: recs.version });
+  await registerModel(env.admin, {
+    name: 'recs-cached',
+    entries: [recs],
+    promote: recs.version,
+    cache: { enabled: true, ttlSeconds: 300 },
+  });
+  for (const variant of variants) {
+    const outFile = join(await env.tempDir(`callgrind-${variant.name}`), 'callgrind.out');
+    const app = await env.startDataPlane({
+      core: null,
+      main: variant.main,
+      // Under valgrind the event loop lags by far more than the 200 ms that sheds load: not here.
+      env: { EVENT_LOOP_LAG_LIMIT_MS: '60000', ...variant.env },
+      nodeArgs: [...PREDICTABLE, ...variant.nodeArgs],
+      wrap: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`],
+      readyTimeoutMs: 600_000,
+    });
+    const target = {
+      url: `${app.url}/v1/models/${load.model}:predict`,
+      headers: { authorization: `Bearer ${env.predictToken}`, 'content-type': 'application/json' },
+      // Every variant the same bodies, in the same order: the count compares builds, not inputs.
+      body: bodyMaker(load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: 0 }),
+      connections,
+    };
+    await sendRequests(target, 0, warmup);
+    await run('callgrind_control', ['--zero', String(app.process.pid)]);
+    const started = performance.now();
+    const statuses = await sendRequests(target, warmup, requests);
+    const seconds = (performance.now() - started) / 1000;
+    await run('callgrind_control', ['--dump', String(app.process.pid)]);
+    // Stopped at once: a data plane left running under valgrind would slow the next one down.
+    await stopProcess(app.process);
+    const counted = await readFile(`${outFile}.1`, 'utf8');
+    // `--keep DIR`: the counts stay there, to be read function by function with callgrind_annotate.
+    if (values.keep) await writeFile(join(resolve(values.keep), `${variant.name}.callgrind`), counted);
+    const ir = callgrindTotal(counted);
+    console.log(
+      `  ${variant.name}: ${(ir / requests / 1000).toFixed(1)} k instructions per request ` +
+        `(${requests} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(statuses)})`,
+    );
+    results.push({ name: variant.name, perRequest: ir / requests });
+  }
+  const first = results[0];
+  if (first && results.length > 1) {
+    console.log('\nk instructions per request, and against the first variant:');
+    for (const { name, perRequest } of results) {
+      const change = ((perRequest / first.perRequest - 1) * 100).toFixed(2);
+      console.log(`${name.padEnd(16)} ${(perRequest / 1000).toFixed(1).padStart(8)}   ${change} %`);
+    }
+  }
+} finally {
+  await env.close();
+  await stopStarted();
+}
