@@ -107,7 +107,7 @@ try {
     servers.push({ id: variant.name, pid: app.process.pid, main: variant.main, rounds: [] });
   }
   if (values.onnx) {
-    const onnx = await startOnnxServer(layout.serverCore, recs, nodeArgs);
+    const onnx = await startOnnxServer(layout.serverCore, recs, { nodeArgs });
     targets.push({
       id: 'onnx-minimal',
       label: 'minimal Fastify + ONNX session',
@@ -122,7 +122,7 @@ try {
     servers.push({ id: 'onnx-minimal', pid: onnx.process.pid, rounds: [] });
   }
   if (values.floor) {
-    const floor = await startFloorServer(layout.serverCore, nodeArgs);
+    const floor = await startFloorServer(layout.serverCore, { nodeArgs });
     targets.push({
       id: 'http-floor',
       label: 'bare Fastify echo',

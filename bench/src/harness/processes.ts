@@ -38,19 +38,23 @@ export async function launch(
   return child;
 }
 
-/** `node --import tsx <src file>`: one node process, so its pid is the one that does the work. */
+/**
+ * `node --import tsx <src file>`: one node process, so its pid is the one that does the work;
+ * `wrap` runs node under another command (valgrind), with that command's own arguments.
+ */
 export function launchTs(
   core: number | null,
   relative: string,
   args: string[],
-  { nodeArgs = [], ...options }: StartProcessOptions & { nodeArgs?: string[] } = {},
+  {
+    nodeArgs = [],
+    wrap = [],
+    ...options
+  }: StartProcessOptions & { nodeArgs?: string[]; wrap?: string[] } = {},
 ): Promise<ManagedProcess> {
-  return launch(
-    core,
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', benchFile(relative), ...args],
-    options,
-  );
+  const node = [process.execPath, ...nodeArgs, '--import', 'tsx', benchFile(relative), ...args];
+  const [command, ...rest] = [...wrap, ...node] as [string, ...string[]];
+  return launch(core, command, rest, options);
 }
 
 /** Stops one process by its pid (SIGTERM, then SIGKILL after a grace period). */

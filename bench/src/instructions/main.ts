@@ -11,8 +11,10 @@ import { parseArgs, promisify } from 'node:util';
 import { parseVariant } from '../ab/variants.ts';
 import { detectCores } from '../harness/cores.ts';
 import { repoFile, stopProcess, stopStarted } from '../harness/processes.ts';
+import type { AppProcess } from '../infra/apps.ts';
 import { openEnvironment } from '../infra/environment.ts';
 import { demoModel, registerModel } from '../infra/models.ts';
+import { startOnnxServer } from '../infra/reference-servers.ts';
 import { bodyMaker } from '../load/bodies.ts';
 import { callgrindTotal } from './callgrind.ts';
 import { sendRequests } from './requests.ts';
@@ -20,11 +22,14 @@ import { sendRequests } from './requests.ts';
 const run = promisify(execFile);
 
 /**
- * V8's predictable mode: one thread (no concurrent compiler or GC threads), fixed seeds, and a GC
- * schedule driven by allocation alone, not by time (a process slowed down by valgrind would
- * otherwise look idle to the memory reducer and collect more often).
+ * V8's predictable mode (one thread: no concurrent compiler or GC threads; fixed seeds), and no
+ * memory reducer: a process slowed down by valgrind would look idle to it and be collected more
+ * often. Not `--predictable-gc-schedule`: its 4 MiB semi-spaces turn a replica's scavenges into
+ * full collections it never runs in production.
  */
-const PREDICTABLE = ['--predictable', '--predictable-gc-schedule'];
+const PREDICTABLE = ['--predictable', '--no-memory-reducer'];
+/** Starting node under valgrind takes minutes on a small machine. */
+const START_TIMEOUT_MS = 600_000;
 
 const LOADS = {
   inference: { model: 'recs', pool: false, what: 'recs, cache off, every input new' },
@@ -39,6 +44,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10000' },
     requests: { type: 'string', default: '5000' },
     connections: { type: 'string', default: '16' },
+    onnx: { type: 'boolean', default: false },
     keep: { type: 'string' },
   },
 });
@@ -62,7 +68,8 @@ const variants = (values.variant ?? []).map((spec) => {
     return fail((error as Error).message);
   }
 });
-if (variants.length === 0) fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
+if (variants.length === 0 && !values.onnx)
+  fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
 
 const layout = detectCores();
 console.log(
@@ -80,21 +87,19 @@ try {
     promote: recs.version,
     cache: { enabled: true, ttlSeconds: 300 },
   });
-  for (const variant of variants) {
-    const outFile = join(await env.tempDir(`callgrind-${variant.name}`), 'callgrind.out');
-    const app = await env.startDataPlane({
-      core: null,
-      main: variant.main,
-      // Under valgrind the event loop lags by far more than the 200 ms that sheds load: not here.
-      env: { EVENT_LOOP_LAG_LIMIT_MS: '60000', ...variant.env },
-      nodeArgs: [...PREDICTABLE, ...variant.nodeArgs],
-      wrap: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`],
-      readyTimeoutMs: 600_000,
-    });
+  /** Starts one server under callgrind, warms it up, counts `requests` of them and stops it. */
+  const measure = async (
+    name: string,
+    start: (wrap: string[]) => Promise<AppProcess>,
+    path: string,
+    headers: Record<string, string>,
+  ) => {
+    const outFile = join(await env.tempDir(`callgrind-${name}`), 'callgrind.out');
+    const app = await start(['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`]);
     const target = {
-      url: `${app.url}/v1/models/${load.model}:predict`,
-      headers: { authorization: `Bearer ${env.predictToken}`, 'content-type': 'application/json' },
-      // Every variant the same bodies, in the same order: the count compares builds, not inputs.
+      url: `${app.url}${path}`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      // Every server the same bodies, in the same order: the count compares servers, not inputs.
       body: bodyMaker(load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: 0 }),
       connections,
     };
@@ -104,17 +109,42 @@ try {
     const statuses = await sendRequests(target, warmup, requests);
     const seconds = (performance.now() - started) / 1000;
     await run('callgrind_control', ['--dump', String(app.process.pid)]);
-    // Stopped at once: a data plane left running under valgrind would slow the next one down.
+    // Stopped at once: a server left running under valgrind would slow the next one down.
     await stopProcess(app.process);
     const counted = await readFile(`${outFile}.1`, 'utf8');
-    // `--keep DIR`: the counts stay there, to be read function by function with callgrind_annotate.
-    if (values.keep) await writeFile(join(resolve(values.keep), `${variant.name}.callgrind`), counted);
+    // `--keep DIR`: the counts stay there, to be read function by function.
+    if (values.keep) await writeFile(join(resolve(values.keep), `${name}.callgrind`), counted);
     const ir = callgrindTotal(counted);
     console.log(
-      `  ${variant.name}: ${(ir / requests / 1000).toFixed(1)} k instructions per request ` +
+      `  ${name}: ${(ir / requests / 1000).toFixed(1)} k instructions per request ` +
         `(${requests} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(statuses)})`,
     );
-    results.push({ name: variant.name, perRequest: ir / requests });
+    results.push({ name, perRequest: ir / requests });
+  };
+  for (const variant of variants) {
+    await measure(
+      variant.name,
+      (wrap) =>
+        env.startDataPlane({
+          core: null,
+          main: variant.main,
+          // Under valgrind the event loop lags by far more than the 200 ms that sheds load: not here.
+          env: { EVENT_LOOP_LAG_LIMIT_MS: '60000', ...variant.env },
+          nodeArgs: [...PREDICTABLE, ...variant.nodeArgs],
+          wrap,
+          readyTimeoutMs: START_TIMEOUT_MS,
+        }),
+      `/v1/models/${load.model}:predict`,
+      { authorization: `Bearer ${env.predictToken}` },
+    );
+  }
+  if (values.onnx) {
+    await measure(
+      'onnx-minimal',
+      (wrap) => startOnnxServer(null, recs, { nodeArgs: PREDICTABLE, wrap, timeoutMs: START_TIMEOUT_MS }),
+      '/predict',
+      {},
+    );
   }
   const first = results[0];
   if (first && results.length > 1) {
