@@ -199,10 +199,11 @@ export function encodePredictions(outputs: readonly Tensor[], batch: number): un
     strides.push(elementCount(shape));
   }
   // Built in place, every request: no entry lists or per-output closures to collect afterwards.
-  const predictions = new Array<unknown>(batch);
+  // Grown by `push` (see nest): JSON.stringify reads a holey `new Array(batch)` the slow way.
+  const predictions: unknown[] = [];
   for (let i = 0; i < batch; i++) {
     if (outputs.length === 1) {
-      predictions[i] = nest((outputs[0] as Tensor).data, inner[0] as number[], i * (strides[0] as number));
+      predictions.push(nest((outputs[0] as Tensor).data, inner[0] as number[], i * (strides[0] as number)));
       continue;
     }
     const prediction: Record<string, unknown> = {};
@@ -213,7 +214,7 @@ export function encodePredictions(outputs: readonly Tensor[], batch: number): un
       if (t.name === '__proto__') Object.defineProperty(prediction, t.name, { value, enumerable: true });
       else prediction[t.name] = value;
     }
-    predictions[i] = prediction;
+    predictions.push(prediction);
   }
   return predictions;
 }
