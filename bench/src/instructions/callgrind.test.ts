@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { callgrindTotal } from './callgrind.ts';
+import { callgrindCompilerCost, callgrindTotal } from './callgrind.ts';
 
-// The end of a callgrind output file as valgrind 3.19 writes it (format: valgrind's callgrind
-// manual, "Callgrind Format Specification"), and as older versions did with `summary:`.
+// A callgrind output file in the form valgrind 3.19 writes (valgrind's manual, "Callgrind Format
+// Specification"): names compressed as `fn=(id) name` on first use and `fn=(id)` after, callees
+// named on `cfn=` lines, a `calls=` line followed by the call's inclusive cost.
 const DUMP = `version: 1
 creator: callgrind-3.19.0
 pid: 12247
@@ -11,19 +12,34 @@ part: 1
 
 positions: line
 events: Ir
-summary: 967695058
+summary: 1000
 
-ob=(1) /usr/lib/x86_64-linux-gnu/libc.so.6
+ob=(1) /usr/bin/node
 fl=(1) ???
-fn=(1) 0x0000000000027249
-0 17
+fn=(1) v8::internal::compiler::GraphReducer::ReduceTop()
+0 300
+cfn=(2) v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)
+calls=4 0
+0 200
++1 50
 
-totals: 967695058
+fn=(2)
+0 200
+cfn=(3) Builtins_StringAdd_CheckNone
+calls=1 0
+0 999
+
+fn=(3)
+0 120
+fn=(4) v8::internal::JsonParser<unsigned char>::ParseJson()
+* 130
+
+totals: 1000
 `;
 
 describe('callgrindTotal', () => {
   it("reads the instruction count from a dump's totals line", () => {
-    expect(callgrindTotal(DUMP)).toBe(967_695_058);
+    expect(callgrindTotal(DUMP)).toBe(1000);
   });
 
   it('reads the summary line when there is no totals line', () => {
@@ -32,5 +48,13 @@ describe('callgrindTotal', () => {
 
   it('refuses a file with neither', () => {
     expect(() => callgrindTotal('events: Ir\n')).toThrow(/no totals/);
+  });
+});
+
+describe('callgrindCompilerCost', () => {
+  it("sums the compiler functions' own costs, names resolved through the compression, calls left out", () => {
+    // ReduceTop 300 + 50 and Reduce 200 (named on a cfn= line); the 200 and 999 after `calls=`
+    // are inclusive call costs; StringAdd (120) and ParseJson (130) are not the compiler's.
+    expect(callgrindCompilerCost(DUMP)).toBe(550);
   });
 });
