@@ -71,10 +71,12 @@ const variants = (values.variant ?? []).map((spec) => {
 if (variants.length === 0 && !values.onnx)
   fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
 
+await run('valgrind', ['--version']).catch(() => fail('valgrind is not installed (apt-get install valgrind)'));
+
 const layout = detectCores();
 console.log(
   `load: ${load.what}; ${warmup} requests to warm up, then ${requests} counted, ${connections} at a time; ` +
-    `each data plane alone under valgrind --tool=callgrind, node ${PREDICTABLE.join(' ')}`,
+    `each server alone under valgrind --tool=callgrind, node ${PREDICTABLE.join(' ')}`,
 );
 const env = await openEnvironment(layout);
 const results: { name: string; perRequest: number; outsideCompiler: number }[] = [];
