@@ -71,7 +71,9 @@ const variants = (values.variant ?? []).map((spec) => {
 if (variants.length === 0 && !values.onnx)
   fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
 
-await run('valgrind', ['--version']).catch(() => fail('valgrind is not installed (apt-get install valgrind)'));
+await run('valgrind', ['--version']).catch(() =>
+  fail('valgrind is not installed (apt-get install valgrind)'),
+);
 
 const layout = detectCores();
 console.log(
