@@ -8,20 +8,15 @@ import { parseArgs } from 'node:util';
 import { detectCores } from '../harness/cores.ts';
 import type { HttpTarget } from '../harness/measure.ts';
 import { median } from '../harness/median.ts';
-import { repoFile, stopStarted } from '../harness/processes.ts';
+import { stopStarted } from '../harness/processes.ts';
 import { openEnvironment } from '../infra/environment.ts';
-import { demoModel, registerModel } from '../infra/models.ts';
+import { registerRecsModels } from '../infra/models.ts';
 import { startFloorServer, startOnnxServer } from '../infra/reference-servers.ts';
 import { runHttpTargets } from '../scenarios/http-runner.ts';
 import type { BenchSettings } from '../scenarios/types.ts';
+import { CommandLine } from './command-line.ts';
 import { type ProfiledServer, profileTables } from './profiles.ts';
-import { cpuDifference, parseVariant } from './variants.ts';
-
-const LOADS = {
-  inference: { model: 'recs', pool: false, what: 'recs, cache off, every input new' },
-  hit: { model: 'recs-cached', pool: true, what: 'recs, cache on, 64 inputs repeated (hits)' },
-  miss: { model: 'recs-cached', pool: false, what: 'recs, cache on, every input new (misses)' },
-} as const;
+import { cpuDifference } from './variants.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -37,32 +32,17 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
-const fail = (message: string): never => {
-  console.error(`bench:ab: ${message}`);
-  process.exit(2);
-};
-const load =
-  LOADS[values.load as keyof typeof LOADS] ?? fail(`--load must be one of ${Object.keys(LOADS).join(', ')}`);
-const count = (name: string, text: string, min: number) => {
-  const n = Number(text);
-  return Number.isInteger(n) && n >= min ? n : fail(`--${name} must be a whole number ≥ ${min}`);
-};
-const rounds = count('rounds', values.rounds, 1);
-const durationS = count('duration', values.duration, 1);
-const warmupS = count('warmup', values.warmup, 0);
+const cli = new CommandLine('bench:ab');
+const load = cli.load(values.load, ['inference', 'hit', 'miss']);
+const rounds = cli.count('rounds', values.rounds, 1);
+const durationS = cli.count('duration', values.duration, 1);
+const warmupS = cli.count('warmup', values.warmup, 0);
 // `--rate N`: every server gets the same N requests a second instead of as many as it can answer.
-const rate = values.rate === undefined ? undefined : count('rate', values.rate, 1);
+const rate = values.rate === undefined ? undefined : cli.count('rate', values.rate, 1);
 /** How every server measured is loaded: 32 connections, at `--rate` when given. */
 const loadShape = { connections: 32, ...(rate !== undefined && { rate }) };
-const variants = (values.variant ?? []).map((spec) => {
-  try {
-    return parseVariant(spec, repoFile(''));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-});
-if (variants.length === 0) fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
-if (new Set(variants.map((v) => v.name)).size !== variants.length) fail('variant names must differ');
+const variants = cli.variants(values.variant);
+cli.requireSome(variants);
 
 // `--cpu-prof DIR`: every server measured writes a `.cpuprofile` into DIR when it is stopped.
 const profileDir = values['cpu-prof'];
@@ -76,14 +56,7 @@ const env = await openEnvironment(layout);
 // Each measured server's pid (naming its profile) and bundle, for `--cpu-prof`'s table.
 const servers: ProfiledServer[] = [];
 try {
-  const recs = demoModel('recs', '2.0.0');
-  await registerModel(env.admin, { name: 'recs', entries: [recs], promote: recs.version });
-  await registerModel(env.admin, {
-    name: 'recs-cached',
-    entries: [recs],
-    promote: recs.version,
-    cache: { enabled: true, ttlSeconds: 300 },
-  });
+  const recs = await registerRecsModels(env.admin);
   const targets: HttpTarget[] = [];
   for (const [i, variant] of variants.entries()) {
     const app = await env.startDataPlane({

@@ -39,22 +39,26 @@ export async function launch(
 }
 
 /**
- * `node --import tsx <src file>`: one node process, so its pid is the one that does the work;
- * `wrap` runs node under another command (valgrind), with that command's own arguments.
+ * `node <argv>` as one process, so its pid is the one that does the work; `wrap` runs node under
+ * another command (valgrind), with that command's own arguments first.
  */
+export function launchNode(
+  core: number | null,
+  argv: string[],
+  { wrap = [], ...options }: StartProcessOptions & { wrap?: string[] } = {},
+): Promise<ManagedProcess> {
+  const [command, ...args] = [...wrap, process.execPath, ...argv] as [string, ...string[]];
+  return launch(core, command, args, options);
+}
+
+/** `node --import tsx <src file>` (see {@link launchNode}). */
 export function launchTs(
   core: number | null,
   relative: string,
   args: string[],
-  {
-    nodeArgs = [],
-    wrap = [],
-    ...options
-  }: StartProcessOptions & { nodeArgs?: string[]; wrap?: string[] } = {},
+  { nodeArgs = [], ...options }: StartProcessOptions & { nodeArgs?: string[]; wrap?: string[] } = {},
 ): Promise<ManagedProcess> {
-  const node = [process.execPath, ...nodeArgs, '--import', 'tsx', benchFile(relative), ...args];
-  const [command, ...rest] = [...wrap, ...node] as [string, ...string[]];
-  return launch(core, command, rest, options);
+  return launchNode(core, [...nodeArgs, '--import', 'tsx', benchFile(relative), ...args], options);
 }
 
 /** Stops one process by its pid (SIGTERM, then SIGKILL after a grace period). */

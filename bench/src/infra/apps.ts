@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { getFreePort, LOCAL_SERVING_ENV, type ManagedProcess } from '@modelplane/testing';
-import { launch, repoFile, SERVER_NODE_ARGS } from '../harness/processes.ts';
+import { launch, launchNode, repoFile, SERVER_NODE_ARGS } from '../harness/processes.ts';
 
 /** The bundles `pnpm build` leaves; the bench runs the real apps, as an operator would. */
 export const CONTROL_PLANE_MAIN = repoFile('apps/control-plane/dist/main.js');
@@ -94,14 +94,9 @@ export interface DataPlaneOptions {
  */
 export function startDataPlane(settings: PlaneSettings, options: DataPlaneOptions): Promise<AppProcess> {
   return startOnFreePort(async (port) => {
-    const node = [
-      process.execPath,
-      ...SERVER_NODE_ARGS,
-      ...(options.nodeArgs ?? []),
-      options.main ?? DATA_PLANE_MAIN,
-    ];
-    const [command, ...args] = [...(options.wrap ?? []), ...node] as [string, ...string[]];
-    const child = await launch(options.core, command, args, {
+    const argv = [...SERVER_NODE_ARGS, ...(options.nodeArgs ?? []), options.main ?? DATA_PLANE_MAIN];
+    const child = await launchNode(options.core, argv, {
+      ...(options.wrap && { wrap: options.wrap }),
       env: {
         DATABASE_URL: settings.databaseUrl,
         REDIS_URL: settings.redisUrl,

@@ -48,3 +48,16 @@ export async function registerModel(admin: ControlPlaneClient, options: Register
   }
   await admin.traffic.promote.mutate({ model: options.name, version: options.promote });
 }
+
+/** Registers `recs` (cache off) and `recs-cached` (cache on, 300 s), both serving recs 2.0.0. */
+export async function registerRecsModels(admin: ControlPlaneClient): Promise<DemoModelEntry> {
+  const recs = demoModel('recs', '2.0.0');
+  await registerModel(admin, { name: 'recs', entries: [recs], promote: recs.version });
+  await registerModel(admin, {
+    name: 'recs-cached',
+    entries: [recs],
+    promote: recs.version,
+    cache: { enabled: true, ttlSeconds: 300 },
+  });
+  return recs;
+}

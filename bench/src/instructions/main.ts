@@ -8,12 +8,12 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { parseVariant } from '../ab/variants.ts';
+import { CommandLine } from '../ab/command-line.ts';
 import { detectCores } from '../harness/cores.ts';
-import { repoFile, stopProcess, stopStarted } from '../harness/processes.ts';
+import { stopProcess, stopStarted } from '../harness/processes.ts';
 import type { AppProcess } from '../infra/apps.ts';
 import { openEnvironment } from '../infra/environment.ts';
-import { demoModel, registerModel } from '../infra/models.ts';
+import { registerRecsModels } from '../infra/models.ts';
 import { startOnnxServer } from '../infra/reference-servers.ts';
 import { bodyMaker } from '../load/bodies.ts';
 import { callgrindCompilerCost, callgrindTotal } from './callgrind.ts';
@@ -31,11 +31,6 @@ const PREDICTABLE = ['--predictable', '--no-memory-reducer'];
 /** Starting node under valgrind takes minutes on a small machine. */
 const START_TIMEOUT_MS = 600_000;
 
-const LOADS = {
-  inference: { model: 'recs', pool: false, what: 'recs, cache off, every input new' },
-  hit: { model: 'recs-cached', pool: true, what: 'recs, cache on, 64 inputs repeated (hits)' },
-} as const;
-
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
@@ -48,31 +43,16 @@ const { values } = parseArgs({
     keep: { type: 'string' },
   },
 });
-const fail = (message: string): never => {
-  console.error(`bench:instructions: ${message}`);
-  process.exit(2);
-};
-const load =
-  LOADS[values.load as keyof typeof LOADS] ?? fail(`--load must be one of ${Object.keys(LOADS).join(', ')}`);
-const count = (name: string, text: string, min: number) => {
-  const n = Number(text);
-  return Number.isInteger(n) && n >= min ? n : fail(`--${name} must be a whole number ≥ ${min}`);
-};
-const warmup = count('warmup', values.warmup, 0);
-const requests = count('requests', values.requests, 1);
-const connections = count('connections', values.connections, 1);
-const variants = (values.variant ?? []).map((spec) => {
-  try {
-    return parseVariant(spec, repoFile(''));
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-});
-if (variants.length === 0 && !values.onnx)
-  fail('give at least one --variant name=path/to/main.js[,KEY=VALUE...]');
+const cli = new CommandLine('bench:instructions');
+const load = cli.load(values.load, ['inference', 'hit']);
+const warmup = cli.count('warmup', values.warmup, 0);
+const requests = cli.count('requests', values.requests, 1);
+const connections = cli.count('connections', values.connections, 1);
+const variants = cli.variants(values.variant);
+cli.requireSome(variants, values.onnx);
 
 await run('valgrind', ['--version']).catch(() =>
-  fail('valgrind is not installed (apt-get install valgrind)'),
+  cli.fail('valgrind is not installed (apt-get install valgrind)'),
 );
 
 const layout = detectCores();
@@ -83,14 +63,7 @@ console.log(
 const env = await openEnvironment(layout);
 const results: { name: string; perRequest: number; outsideCompiler: number }[] = [];
 try {
-  const recs = demoModel('recs', '2.0.0');
-  await registerModel(env.admin, { name: 'recs', entries: [recs], promote: recs.version });
-  await registerModel(env.admin, {
-    name: 'recs-cached',
-    entries: [recs],
-    promote: recs.version,
-    cache: { enabled: true, ttlSeconds: 300 },
-  });
+  const recs = await registerRecsModels(env.admin);
   /** Starts one server under callgrind, warms it up, counts `requests` of them and stops it. */
   const measure = async (
     name: string,
