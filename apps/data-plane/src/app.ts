@@ -9,7 +9,7 @@ import type { RequestTracker } from './overload/lifecycle.ts';
 import type { ExecutionDeps } from './pipeline/execute.ts';
 import type { TokenQuotas } from './quota/token-quotas.ts';
 import { timeOrderedUuid } from './request-id.ts';
-import { lazyChildLogger } from './request-logger.ts';
+import { appLogger } from './request-logger.ts';
 import { callerRequestId } from './routes/context.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -69,9 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const loadWaitMs = deps.loadWaitMs ?? DEFAULT_LOAD_WAIT_MS;
   const app = Fastify({
     // Each request's logger is made lazily (request-logger.ts); without a logger Fastify needs none.
-    ...(deps.logger
-      ? { loggerInstance: deps.logger, childLoggerFactory: lazyChildLogger }
-      : { logger: false }),
+    ...(deps.logger ? { loggerInstance: appLogger(deps.logger) } : { logger: false }),
     bodyLimit: maxBodyBytes,
     // The server mints every request id: it is the key feedback joins on, so a caller reusing one
     // id must not credit one outcome to several exposures. The caller's own id is kept alongside.

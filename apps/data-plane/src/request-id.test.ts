@@ -11,6 +11,11 @@ describe('timeOrderedUuid', () => {
     expect(id).toMatch(UUID_V7);
     expect(id.slice(0, 13)).toBe('01a24b39-aa00');
     expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(Date.UTC(2026, 11, 6, 12));
+    // Every digit of the 48 bits, leading zeros included.
+    expect(timeOrderedUuid(0x0001_0000_0001).slice(0, 13)).toBe('00010000-0001');
+    expect(timeOrderedUuid(0x0000_0000_0000).slice(0, 13)).toBe('00000000-0000');
+    expect(timeOrderedUuid(0xffff_ffff_ffff).slice(0, 13)).toBe('ffffffff-ffff');
+    expect(timeOrderedUuid(0x0123_4567_89ab).slice(0, 13)).toBe('01234567-89ab');
   });
 
   it('spreads its random bits evenly, the variant digit included', () => {

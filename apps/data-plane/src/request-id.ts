@@ -42,9 +42,17 @@ let prefix = '';
 /** `tttttttt-tttt`: the 48-bit millisecond count as the first two groups. */
 function timePrefix(now: number): string {
   if (now !== prefixMillis) {
-    const millis = now.toString(16).padStart(12, '0');
-    prefix = `${millis.slice(0, 8)}-${millis.slice(8, 12)}`;
+    // In 16-bit pieces: each is a small integer, which prints to hex without the slow path a
+    // 48-bit number takes (V8 formats a non-small number in another radix with floating-point math).
+    const high = Math.floor(now / 2 ** 32);
+    const low = now - high * 2 ** 32;
+    const middle = Math.floor(low / 2 ** 16);
+    prefix = `${hex4(high)}${hex4(middle)}-${hex4(low - middle * 2 ** 16)}`;
     prefixMillis = now;
   }
   return prefix;
+}
+
+function hex4(piece: number): string {
+  return piece.toString(16).padStart(4, '0');
 }

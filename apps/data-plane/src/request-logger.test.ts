@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { lazyChildLogger } from './request-logger.ts';
+import { appLogger } from './request-logger.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -14,14 +14,17 @@ function capture() {
   return { logger: pino({ level: 'info' }, stream), lines };
 }
 
-describe('lazyChildLogger', () => {
+describe('appLogger', () => {
   it('logs with the request bindings, and the ones a nested child adds', async () => {
     const { logger, lines } = capture();
-    const request = lazyChildLogger(logger, { reqId: 'r-1' }, {});
+    const app = appLogger(logger);
+    app.info('outside a request');
+    const request = app.child({ reqId: 'r-1' }, {});
     request.warn({ code: 'X' }, 'first');
     request.child({ clientRequestId: 'c-9' }).error('second');
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines.map((l) => [l.msg, l.reqId, l.clientRequestId, l.code])).toEqual([
+      ['outside a request', undefined, undefined, undefined],
       ['first', 'r-1', undefined, 'X'],
       ['second', 'r-1', 'c-9', undefined],
     ]);
@@ -29,7 +32,7 @@ describe('lazyChildLogger', () => {
 
   it('honours the parent level: below it nothing is written', async () => {
     const { logger, lines } = capture();
-    const request = lazyChildLogger(logger, { reqId: 'r-2' }, {});
+    const request = appLogger(logger).child({ reqId: 'r-2' }, {});
     expect(request.level).toBe('info');
     request.debug('hidden');
     request.info('shown');

@@ -62,12 +62,55 @@ class RequestLogger implements FastifyBaseLogger {
   }
 }
 
-/** Fastify's `childLoggerFactory`: the request's logger, its pino child made on first use. */
-export function lazyChildLogger(
-  this: unknown,
-  logger: FastifyBaseLogger,
-  bindings: Bindings,
-  options: object,
-): FastifyBaseLogger {
-  return new RequestLogger(logger, bindings, options);
+/**
+ * The app's logger: `root` for what is logged outside a request, and a lazy {@link RequestLogger}
+ * as each request's child. It is given to Fastify as the `loggerInstance`, with Fastify's default
+ * child factory: Fastify checks a custom `childLoggerFactory`'s result on every request (reading
+ * seven methods by name and building a list), and the default one's not at all.
+ */
+class AppLogger implements FastifyBaseLogger {
+  readonly #root: FastifyBaseLogger;
+
+  constructor(root: FastifyBaseLogger) {
+    this.#root = root;
+  }
+
+  get level(): string {
+    return this.#root.level;
+  }
+
+  set level(level: string) {
+    this.#root.level = level;
+  }
+
+  child(bindings: Bindings, options?: object): FastifyBaseLogger {
+    return new RequestLogger(this.#root, bindings, options ?? {});
+  }
+
+  fatal(...args: unknown[]): void {
+    (this.#root.fatal as LogMethod)(...args);
+  }
+  error(...args: unknown[]): void {
+    (this.#root.error as LogMethod)(...args);
+  }
+  warn(...args: unknown[]): void {
+    (this.#root.warn as LogMethod)(...args);
+  }
+  info(...args: unknown[]): void {
+    (this.#root.info as LogMethod)(...args);
+  }
+  debug(...args: unknown[]): void {
+    (this.#root.debug as LogMethod)(...args);
+  }
+  trace(...args: unknown[]): void {
+    (this.#root.trace as LogMethod)(...args);
+  }
+  silent(...args: unknown[]): void {
+    (this.#root.silent as LogMethod)(...args);
+  }
+}
+
+/** The app's logger over `root` (see {@link AppLogger}), typed as Fastify takes it. */
+export function appLogger(root: FastifyBaseLogger): FastifyBaseLogger {
+  return new AppLogger(root);
 }

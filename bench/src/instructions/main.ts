@@ -5,7 +5,7 @@
 // other processes cost time the count does not show, so a change that matters is confirmed with
 // `pnpm bench:ab` and `pnpm bench`. It only prints.
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { CommandLine } from '../ab/command-line.ts';
@@ -55,6 +55,10 @@ await run('valgrind', ['--version']).catch(() =>
   cli.fail('valgrind is not installed (apt-get install valgrind)'),
 );
 
+// `--keep DIR`: made now, so a run does not count for minutes and then fail to write its files.
+const keepDir = values.keep === undefined ? undefined : resolve(values.keep);
+if (keepDir) await mkdir(keepDir, { recursive: true });
+
 const layout = detectCores();
 console.log(
   `load: ${load.what}; ${warmup} requests to warm up, then ${requests} counted, ${connections} at a time; ` +
@@ -90,7 +94,7 @@ try {
     await stopProcess(app.process);
     const counted = await readFile(`${outFile}.1`, 'utf8');
     // `--keep DIR`: the counts stay there, to be read function by function.
-    if (values.keep) await writeFile(join(resolve(values.keep), `${name}.callgrind`), counted);
+    if (keepDir) await writeFile(join(keepDir, `${name}.callgrind`), counted);
     const perRequest = callgrindTotal(counted) / requests;
     // The optimizing compiler's share varies from run to run (see the README): left out to compare.
     const outsideCompiler = perRequest - callgrindCompilerCost(counted) / requests;

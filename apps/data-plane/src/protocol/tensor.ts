@@ -109,18 +109,17 @@ export function assertShapeFits(shape: readonly number[], meta: TensorMeta, fiel
 
 /**
  * Turns row-major flat data into nested lists of `shape`; a scalar shape yields the element itself.
- * The lists are grown by `push`: a `new Array(size)` filled in is "holey", and JSON.stringify reads
- * each element of a holey array through a slow generic lookup (these lists are the response).
+ * The lists are sliced or grown by `push`, never a `new Array(size)` filled in: that one is "holey",
+ * and JSON.stringify reads each element of a holey array through a slow generic lookup (these lists
+ * are the response).
  */
 export function nest(data: Tensor['data'], shape: readonly number[], offset = 0): unknown {
   if (shape.length === 0) return data[offset];
   const build = (depth: number, start: number): unknown[] => {
     const size = shape[depth] as number;
+    // The innermost lists are copied in one step; a slice of a packed list is packed too.
+    if (depth === shape.length - 1) return data.slice(start, start + size);
     const out: unknown[] = [];
-    if (depth === shape.length - 1) {
-      for (let i = 0; i < size; i++) out.push(data[start + i]);
-      return out;
-    }
     const stride = elementCount(shape.slice(depth + 1));
     for (let i = 0; i < size; i++) out.push(build(depth + 1, start + i * stride));
     return out;

@@ -17,6 +17,8 @@ declare module 'fastify' {
 
 /** JSON is UTF-8 (RFC 8259); a body that declares another charset is refused rather than misread. */
 function assertUtf8(contentType: string | undefined): void {
+  // The usual header, which names no charset, skips the pattern (it runs on every prediction).
+  if (contentType === 'application/json') return;
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'content-type must be application/json in UTF-8');

@@ -20,6 +20,21 @@ describe('prediction log rows as COPY text', () => {
     expect(predictionLogLine(row({ model: 'a\tb\nc\rd\\e' }))).toContain('\ta\\tb\\nc\\rd\\\\e\t');
   });
 
+  it('escapes every row by its own values when rows alternate between plain and awkward ones', () => {
+    // Columns that repeat row after row keep their last field: a change in either direction shows.
+    const names = ['recs', 'a\tb', 'a\tb', 'recs', '\\N', 'recs'];
+    const fields = names.map((model) => predictionLogTail(row({ model })).split('\t')[1]);
+    expect(fields).toEqual(['recs', 'a\\tb', 'a\\tb', 'recs', '\\\\N', 'recs']);
+    const versions = [null, '1.0.0', null].map((assignedVersion) =>
+      predictionLogTail(row({ assignedVersion, replicaId: assignedVersion ?? 'x\ny' })).split('\t'),
+    );
+    expect(versions.map((f) => [f[2], f[11]])).toEqual([
+      ['\\N', 'x\\ny'],
+      ['1.0.0', '1.0.0'],
+      ['\\N', 'x\\ny'],
+    ]);
+  });
+
   it('is the head (time, latency, key hash) and the tail (the rest) written apart and joined', () => {
     const r = row({ routingKeyHash: null, latencyMs: 0.1 + 0.2 });
     expect(predictionLogHead(AT.getTime(), r.latencyMs, null)).toBe(
@@ -27,6 +42,11 @@ describe('prediction log rows as COPY text', () => {
     );
     // A time from performance.now() has a fraction of a millisecond; a Date drops it, and so does the text.
     expect(predictionLogHead(AT.getTime() + 0.987, 5, 'h')).toBe('2026-12-07T17:01:02.034Z\t5\th\t');
+    // Every millisecond of a second, as Date's own text gives it.
+    for (const ms of [0, 7, 99, 100, 999]) {
+      const at = Date.UTC(2026, 0, 1, 23, 59, 59, ms);
+      expect(predictionLogHead(at, 1, null)).toBe(`${new Date(at).toISOString()}\t1\t\\N\t`);
+    }
     expect(predictionLogHead(AT.getTime(), r.latencyMs, null) + predictionLogTail(r)).toBe(
       predictionLogLine(r),
     );

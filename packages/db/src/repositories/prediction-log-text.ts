@@ -33,8 +33,33 @@ export function predictionLogHead(
 
 /** The rest of a row's line, from `request_id` to its newline. */
 export function predictionLogTail(r: PredictionLogTail): string {
-  return `${field(r.requestId)}\t${field(r.model)}\t${field(r.assignedVersion)}\t${field(r.servedVersion)}\t${number(r.revision)}\t${r.sticky ? 't' : 'f'}\t${r.pinned ? 't' : 'f'}\t${field(r.inputHash)}\t${field(r.servedFrom)}\t${number(r.status)}\t${field(r.errorCode)}\t${field(r.replicaId)}\t${field(r.payloadJson === null ? null : storableJson(r.payloadJson))}\n`;
+  return `${field(r.requestId)}\t${model.of(r.model)}\t${assigned.of(r.assignedVersion)}\t${served.of(r.servedVersion)}\t${number(r.revision)}\t${r.sticky ? 't' : 'f'}\t${r.pinned ? 't' : 'f'}\t${field(r.inputHash)}\t${servedFrom.of(r.servedFrom)}\t${number(r.status)}\t${errorCode.of(r.errorCode)}\t${replica.of(r.replicaId)}\t${field(r.payloadJson === null ? null : storableJson(r.payloadJson))}\n`;
 }
+
+/**
+ * A column whose value is mostly the one of the row before (a replica logs the same model, versions
+ * and replica id row after row): that value's field is kept, so it is scanned once, not per row.
+ */
+class RepeatedField {
+  #text: string | null = null;
+  /** The field of null, which `#text` starts as. */
+  #field = '\\N';
+
+  of(text: string | null): string {
+    if (text !== this.#text) {
+      this.#field = field(text);
+      this.#text = text;
+    }
+    return this.#field;
+  }
+}
+
+const model = new RepeatedField();
+const assigned = new RepeatedField();
+const served = new RepeatedField();
+const servedFrom = new RepeatedField();
+const errorCode = new RepeatedField();
+const replica = new RepeatedField();
 
 /** Rows in COPY's text format, one line each. */
 export function predictionLogText(rows: readonly PredictionLogInput[]): string {
@@ -112,5 +137,8 @@ function timestampText(at: number): string {
     cachedSecond = second;
     cachedPrefix = iso.slice(0, 20);
   }
-  return `${cachedPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
+  return cachedPrefix + (MILLISECONDS_Z[ms - second * 1000] as string);
 }
+
+/** `000Z` to `999Z`: the end of a timestamp, looked up rather than formatted for every row. */
+const MILLISECONDS_Z = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
