@@ -39,4 +39,28 @@ describe('appLogger', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines.map((l) => l.msg)).toEqual(['shown']);
   });
+
+  it('makes a pino logger only for a request that logs, also once the app itself has logged', async () => {
+    const { logger, lines } = capture();
+    // Counts every pino child made below the root (children inherit the root's own properties).
+    let made = 0;
+    const makeChild = logger.child;
+    logger.child = function (this: typeof logger, ...args: Parameters<typeof makeChild>) {
+      made += 1;
+      return makeChild.apply(this, args);
+    } as typeof makeChild;
+    // What Fastify does at start: a child of the app's logger becomes its own logger.
+    const fastifyLogger = appLogger(logger).child({}, {});
+    fastifyLogger.info('listening');
+    const afterStart = made;
+    for (let i = 0; i < 3; i++) fastifyLogger.child({ reqId: `quiet-${i}` }, {});
+    expect(made).toBe(afterStart);
+    fastifyLogger.child({ reqId: 'r-3' }, {}).warn('logged');
+    expect(made).toBe(afterStart + 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => [l.msg, l.reqId])).toEqual([
+      ['listening', undefined],
+      ['logged', 'r-3'],
+    ]);
+  });
 });

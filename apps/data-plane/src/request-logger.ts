@@ -33,9 +33,14 @@ class RequestLogger implements FastifyBaseLogger {
     this.#logger().level = level;
   }
 
-  /** Still lazy: the bindings are merged and the pino child is made on first use. */
+  /**
+   * Still lazy: the child's pino logger is made on first use, over this one's if that exists
+   * already, else over the same parent with the bindings merged. Fastify's own logger is one of
+   * these (it takes a child of the app's logger at start), and once the app has logged anything,
+   * each request's logger is a child of it: that must not make a pino logger per request.
+   */
   child(bindings: Bindings, options?: object): FastifyBaseLogger {
-    if (this.#child) return this.#child.child(bindings, options);
+    if (this.#child) return new RequestLogger(this.#child, bindings, options ?? {});
     return new RequestLogger(this.#parent, { ...this.#bindings, ...bindings }, options ?? this.#options);
   }
 
