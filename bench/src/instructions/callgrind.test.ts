@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callgrindCompilerCost, callgrindTotal } from './callgrind.ts';
+import { callgrindCompilerCost, callgrindSelfCosts, callgrindTotal } from './callgrind.ts';
 
 // A callgrind output file in the form valgrind 3.19 writes (valgrind's manual, "Callgrind Format
 // Specification"): names compressed as `fn=(id) name` on first use and `fn=(id)` after, callees
@@ -56,5 +56,18 @@ describe('callgrindCompilerCost', () => {
     // ReduceTop 300 + 50 and Reduce 200 (named on a cfn= line); the 200 and 999 after `calls=`
     // are inclusive call costs; StringAdd (120) and ParseJson (130) are not the compiler's.
     expect(callgrindCompilerCost(DUMP)).toBe(550);
+  });
+});
+
+describe('callgrindSelfCosts', () => {
+  it("gives each function its own cost, named through the compression, calls' costs left to the callees", () => {
+    expect(callgrindSelfCosts(DUMP)).toEqual(
+      new Map([
+        ['v8::internal::compiler::GraphReducer::ReduceTop()', 350],
+        ['v8::internal::compiler::GraphReducer::Reduce(v8::internal::compiler::Node*)', 200],
+        ['Builtins_StringAdd_CheckNone', 120],
+        ['v8::internal::JsonParser<unsigned char>::ParseJson()', 130],
+      ]),
+    );
   });
 });

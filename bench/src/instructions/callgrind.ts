@@ -12,28 +12,35 @@ const FUNCTION = /^(c?)fn=\((\d+)\)(?: (.*))?$/;
 const COMPILER = 'v8::internal::compiler::';
 
 /**
- * Instructions executed in V8's optimizing compiler (functions in `v8::internal::compiler::`):
- * the self cost of each such function, summed. Names are compressed in the file (`fn=(12) name`
- * once, then `fn=(12)`, and `cfn=` lines name callees too); the cost line after a `calls=` line is
- * the call's inclusive cost, which belongs to the callee, so it is skipped.
+ * The self cost (instructions executed in the function itself, not in its callees) of every
+ * function, by name. Names are compressed in the file (`fn=(12) name` once, then `fn=(12)`, and
+ * `cfn=` lines name callees too); the cost line after a `calls=` line is the call's inclusive
+ * cost, which belongs to the callee, so it is skipped.
  */
-export function callgrindCompilerCost(text: string): number {
+export function callgrindSelfCosts(text: string): Map<string, number> {
   const names = new Map<string, string>();
-  let inCompiler = false;
+  const costs = new Map<string, number>();
+  let current = '';
   let callCost = false;
-  let cost = 0;
   for (const line of text.split('\n')) {
     const fn = FUNCTION.exec(line);
     if (fn) {
       const [, callee, id = '', given] = fn;
       if (given !== undefined) names.set(id, given);
-      if (!callee) inCompiler = (names.get(id) ?? '').includes(COMPILER);
+      if (!callee) current = names.get(id) ?? `(${id})`;
     } else if (line.startsWith('calls=')) {
       callCost = true;
     } else if (/^[0-9+*-]/.test(line)) {
       if (callCost) callCost = false;
-      else if (inCompiler) cost += Number(line.split(' ')[1] ?? 0);
+      else costs.set(current, (costs.get(current) ?? 0) + Number(line.split(' ')[1] ?? 0));
     }
   }
+  return costs;
+}
+
+/** Instructions executed in V8's optimizing compiler (functions in `v8::internal::compiler::`). */
+export function callgrindCompilerCost(text: string): number {
+  let cost = 0;
+  for (const [name, self] of callgrindSelfCosts(text)) if (name.includes(COMPILER)) cost += self;
   return cost;
 }

@@ -5,7 +5,7 @@
 // other processes cost time the count does not show, so a change that matters is confirmed with
 // `pnpm bench:ab` and `pnpm bench`. It only prints.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { CommandLine } from '../ab/command-line.ts';
@@ -16,7 +16,8 @@ import { openEnvironment } from '../infra/environment.ts';
 import { registerRecsModels } from '../infra/models.ts';
 import { startOnnxServer } from '../infra/reference-servers.ts';
 import { bodyMaker } from '../load/bodies.ts';
-import { callgrindCompilerCost, callgrindTotal } from './callgrind.ts';
+import { callgrindCompilerCost, callgrindSelfCosts, callgrindTotal } from './callgrind.ts';
+import { jitSelfCosts, PerfMap } from './jit-names.ts';
 import { sendRequests } from './requests.ts';
 
 const run = promisify(execFile);
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     onnx: { type: 'boolean', default: false },
     keep: { type: 'string' },
+    'js-names': { type: 'boolean', default: false },
   },
 });
 const cli = new CommandLine('bench:instructions');
@@ -59,6 +61,13 @@ await run('valgrind', ['--version']).catch(() =>
 const keepDir = values.keep === undefined ? undefined : resolve(values.keep);
 if (keepDir) await mkdir(keepDir, { recursive: true });
 
+// `--js-names`: V8 writes the address and name of everything it compiles to /tmp/perf-<pid>.map,
+// which names the JIT-compiled code callgrind knows only by address.
+const jsNames = values['js-names'];
+const nodeFlags = jsNames ? [...PREDICTABLE, '--perf-basic-prof'] : PREDICTABLE;
+/** How many of the costliest JIT-compiled functions `--js-names` prints per server. */
+const JS_NAMES_SHOWN = 20;
+
 const layout = detectCores();
 console.log(
   `load: ${load.what}; ${warmup} requests to warm up, then ${requests} counted, ${connections} at a time; ` +
@@ -66,6 +75,8 @@ console.log(
 );
 const env = await openEnvironment(layout);
 const results: { name: string; perRequest: number; outsideCompiler: number }[] = [];
+/** The perf maps of the servers started (`--js-names`): removed at the end, whatever happened. */
+const mapFiles: string[] = [];
 try {
   const recs = await registerRecsModels(env.admin);
   /** Starts one server under callgrind, warms it up, counts `requests` of them and stops it. */
@@ -77,6 +88,9 @@ try {
   ) => {
     const outFile = join(await env.tempDir(`callgrind-${name}`), 'callgrind.out');
     const app = await start(['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`]);
+    // Under valgrind the guest keeps valgrind's pid, so V8 names its map after the process started.
+    const mapFile = `/tmp/perf-${app.process.pid}.map`;
+    if (jsNames) mapFiles.push(mapFile);
     const target = {
       url: `${app.url}${path}`,
       headers: { ...headers, 'content-type': 'application/json' },
@@ -104,6 +118,7 @@ try {
         `(${requests} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(statuses)})`,
     );
     results.push({ name, perRequest, outsideCompiler });
+    if (jsNames) await printJsNames(name, mapFile, counted);
   };
   for (const variant of variants) {
     await measure(
@@ -114,7 +129,7 @@ try {
           main: variant.main,
           // Under valgrind the event loop lags by far more than the 200 ms that sheds load: not here.
           env: { EVENT_LOOP_LAG_LIMIT_MS: '60000', ...variant.env },
-          nodeArgs: [...PREDICTABLE, ...variant.nodeArgs],
+          nodeArgs: [...nodeFlags, ...variant.nodeArgs],
           wrap,
           readyTimeoutMs: START_TIMEOUT_MS,
         }),
@@ -125,7 +140,7 @@ try {
   if (values.onnx) {
     await measure(
       'onnx-minimal',
-      (wrap) => startOnnxServer(null, recs, { nodeArgs: PREDICTABLE, wrap, timeoutMs: START_TIMEOUT_MS }),
+      (wrap) => startOnnxServer(null, recs, { nodeArgs: nodeFlags, wrap, timeoutMs: START_TIMEOUT_MS }),
       '/predict',
       {},
     );
@@ -141,4 +156,23 @@ try {
 } finally {
   await env.close();
   await stopStarted();
+  await Promise.all(mapFiles.map((file) => rm(file, { force: true })));
+}
+
+/** `--js-names`: the server's costliest JIT-compiled functions, by their own instructions per request. */
+async function printJsNames(name: string, mapFile: string, counted: string): Promise<void> {
+  const mapText = await readFile(mapFile, 'utf8').catch(() => null);
+  if (mapText === null) {
+    console.log(`    (no ${mapFile}: JIT code left unnamed)`);
+    return;
+  }
+  if (keepDir) await writeFile(join(keepDir, `${name}.perf-map`), mapText);
+  const costs = jitSelfCosts(callgrindSelfCosts(counted), new PerfMap(mapText));
+  const total = [...costs.values()].reduce((sum, cost) => sum + cost, 0);
+  console.log(
+    `    JIT-compiled code: ${(total / requests / 1000).toFixed(1)} k per request; the costliest, own instructions per request:`,
+  );
+  for (const [fn, cost] of [...costs].sort((a, b) => b[1] - a[1]).slice(0, JS_NAMES_SHOWN)) {
+    console.log(`    ${(cost / requests).toFixed(0).padStart(8)}  ${fn}`);
+  }
 }
