@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { detectCores } from '../harness/cores.ts';
 import type { HttpTarget } from '../harness/measure.ts';
 import { median } from '../harness/median.ts';
-import { stopStarted } from '../harness/processes.ts';
+import { stopProcess, stopStarted } from '../harness/processes.ts';
 import { openEnvironment } from '../infra/environment.ts';
 import { registerRecsModels } from '../infra/models.ts';
 import { startFloorServer, startOnnxServer } from '../infra/reference-servers.ts';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     floor: { type: 'boolean', default: false },
     rate: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    fresh: { type: 'boolean', default: false },
   },
 });
 const cli = new CommandLine('bench:ab');
@@ -46,6 +47,11 @@ cli.requireSome(variants);
 
 // `--cpu-prof DIR`: every server measured writes a `.cpuprofile` into DIR when it is stopped.
 const profileDir = values['cpu-prof'];
+// `--fresh`: every data plane is started anew before each of its rounds. Two processes of one build
+// can differ by several µs per request for their whole life (memory layout, JIT decisions); with a
+// process per round that difference is spread over the rounds instead of staying with one variant.
+const fresh = values.fresh;
+if (fresh && profileDir) cli.fail('--fresh and --cpu-prof cannot be combined (a profile is per process)');
 const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
 
 const layout = detectCores();
@@ -59,24 +65,39 @@ try {
   const recs = await registerRecsModels(env.admin);
   const targets: HttpTarget[] = [];
   for (const [i, variant] of variants.entries()) {
-    const app = await env.startDataPlane({
-      core: layout.serverCore,
-      main: variant.main,
-      env: variant.env,
-      nodeArgs: [...nodeArgs, ...variant.nodeArgs],
-    });
-    targets.push({
+    const start = () =>
+      env.startDataPlane({
+        core: layout.serverCore,
+        main: variant.main,
+        env: variant.env,
+        nodeArgs: [...nodeArgs, ...variant.nodeArgs],
+      });
+    let app = await start();
+    const predictUrl = () => `${app.url}/v1/models/${load.model}:predict`;
+    let rounds = 0;
+    const target: HttpTarget = {
       id: variant.name,
       label: variant.name,
+      ...(fresh && {
+        beforeRound: async () => {
+          // The process started above serves the first round; each later round gets a new one.
+          rounds += 1;
+          if (rounds === 1) return;
+          await stopProcess(app.process);
+          app = await start();
+          target.load.url = predictUrl();
+        },
+      }),
       load: {
-        url: `${app.url}/v1/models/${load.model}:predict`,
+        url: predictUrl(),
         headers: { authorization: `Bearer ${env.predictToken}` },
         ...loadShape,
         // Each variant its own inputs, so no build answers from entries another one stored in Redis.
         bodies: load.pool ? { kind: 'pool', size: 64 } : { kind: 'distinct', offset: (i + 1) * 100_000_000 },
       },
       cpu: { server: () => [app.process.pid] },
-    });
+    };
+    targets.push(target);
     servers.push({ id: variant.name, pid: app.process.pid, main: variant.main, rounds: [] });
   }
   if (values.onnx) {

@@ -45,6 +45,8 @@ export interface HttpTarget {
   load: Omit<LoadSpec, 'durationS'>;
   /** Role name to pids; `server` at least. */
   cpu: Record<string, PidSource>;
+  /** Runs before each round's warm-up (e.g. to start the server afresh: `bench:ab --fresh`). */
+  beforeRound?: () => Promise<void>;
   /** Runs after the warm-up, before the measured window (e.g. to pin Postgres backends opened meanwhile). */
   afterWarmup?: () => Promise<void> | void;
   /**

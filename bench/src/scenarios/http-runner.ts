@@ -13,6 +13,7 @@ export async function runHttpTargets(ctx: ScenarioContext, targets: HttpTarget[]
   const { warmupS, durationS } = ctx.settings;
   for (let round = 1; round <= ctx.settings.rounds; round++) {
     for (const target of targets) {
+      await target.beforeRound?.();
       const result = await measureHttp(ctx.layout, { warmupS, durationS }, target);
       ctx.log(`  round ${round}/${ctx.settings.rounds} ${target.id}: ${summary(result)}`);
       rounds.set(target.id, [...(rounds.get(target.id) ?? []), ...result.rounds]);
