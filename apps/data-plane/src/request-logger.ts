@@ -20,6 +20,13 @@ class RequestLogger implements FastifyBaseLogger {
     this.#options = options;
   }
 
+  /** A logger that is `logger` itself (its pino logger made already), with lazy children. */
+  static over(logger: FastifyBaseLogger): RequestLogger {
+    const over = new RequestLogger(logger, {}, {});
+    over.#child = logger;
+    return over;
+  }
+
   #logger(): FastifyBaseLogger {
     this.#child ??= this.#parent.child(this.#bindings, this.#options);
     return this.#child;
@@ -68,54 +75,12 @@ class RequestLogger implements FastifyBaseLogger {
 }
 
 /**
- * The app's logger: `root` for what is logged outside a request, and a lazy {@link RequestLogger}
- * as each request's child. It is given to Fastify as the `loggerInstance`, with Fastify's default
- * child factory: Fastify checks a custom `childLoggerFactory`'s result on every request (reading
- * seven methods by name and building a list), and the default one's not at all.
+ * The app's logger: `root` itself for what is logged outside a request, and a lazy request logger
+ * as each child. It is given to Fastify as the `loggerInstance`, with Fastify's default child
+ * factory: Fastify checks a custom `childLoggerFactory`'s result on every request (reading seven
+ * methods by name and building a list), and the default one's not at all. It is a request logger
+ * whose pino logger is `root` from the start, so everything it logs goes to `root` unchanged.
  */
-class AppLogger implements FastifyBaseLogger {
-  readonly #root: FastifyBaseLogger;
-
-  constructor(root: FastifyBaseLogger) {
-    this.#root = root;
-  }
-
-  get level(): string {
-    return this.#root.level;
-  }
-
-  set level(level: string) {
-    this.#root.level = level;
-  }
-
-  child(bindings: Bindings, options?: object): FastifyBaseLogger {
-    return new RequestLogger(this.#root, bindings, options ?? {});
-  }
-
-  fatal(...args: unknown[]): void {
-    (this.#root.fatal as LogMethod)(...args);
-  }
-  error(...args: unknown[]): void {
-    (this.#root.error as LogMethod)(...args);
-  }
-  warn(...args: unknown[]): void {
-    (this.#root.warn as LogMethod)(...args);
-  }
-  info(...args: unknown[]): void {
-    (this.#root.info as LogMethod)(...args);
-  }
-  debug(...args: unknown[]): void {
-    (this.#root.debug as LogMethod)(...args);
-  }
-  trace(...args: unknown[]): void {
-    (this.#root.trace as LogMethod)(...args);
-  }
-  silent(...args: unknown[]): void {
-    (this.#root.silent as LogMethod)(...args);
-  }
-}
-
-/** The app's logger over `root` (see {@link AppLogger}), typed as Fastify takes it. */
 export function appLogger(root: FastifyBaseLogger): FastifyBaseLogger {
-  return new AppLogger(root);
+  return RequestLogger.over(root);
 }

@@ -74,15 +74,15 @@ try {
       });
     let app = await start();
     const predictUrl = () => `${app.url}/v1/models/${load.model}:predict`;
-    let rounds = 0;
+    let roundsBegun = 0;
     const target: HttpTarget = {
       id: variant.name,
       label: variant.name,
       ...(fresh && {
         beforeRound: async () => {
           // The process started above serves the first round; each later round gets a new one.
-          rounds += 1;
-          if (rounds === 1) return;
+          roundsBegun += 1;
+          if (roundsBegun === 1) return;
           await stopProcess(app.process);
           app = await start();
           target.load.url = predictUrl();
